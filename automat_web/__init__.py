@@ -1,0 +1,1 @@
+"""The automat web portal: Django project, apps, services and the ``automat`` CLI."""

@@ -1,0 +1,254 @@
+"""Getting micrographs in: the one path used by the upload page, the API and the CLI.
+
+The file is read completely (headers checked first, then every pixel decoded) before
+anything is stored, so a rejected file leaves nothing behind. Stored: the original under
+its SHA-256, the float32 working image, a PNG thumbnail, the metadata as JSON.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+
+from automat_web.lib.blobstore import sha256_file
+from automat_web.samples.models import (
+    ORIGINAL_SUFFIX,
+    THUMBNAIL_SUFFIX,
+    WORKING_SUFFIX,
+    Micrograph,
+    Sample,
+    blob_store,
+)
+from reconstruction.chemistry import UnknownElement, parse_elements
+from reconstruction.io import probe, read_micrograph, thumbnail_png
+from reconstruction.io.calibration import user_calibration
+from reconstruction.io.errors import IngestError
+from reconstruction.io.types import Calibration, FileInfo
+
+
+class UploadRejected(Exception):
+    """The upload cannot be accepted; ``str(error)`` is the message to show."""
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    sample: Sample
+    created: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class _Rendition:
+    """The derived products of one (signal, stack) choice, already in the blob store."""
+
+    working_sha256: str
+    thumbnail_sha256: str
+    shape: tuple[int, int]
+    calibration: Calibration
+    metadata: dict
+
+
+def ingest_upload(
+    *,
+    path: Path,
+    filename: str,
+    owner: AbstractBaseUser,
+    group: Group,
+    name: str = "",
+    notes: str = "",
+    elements: str | list[str] = "",
+    pixel_size_A: float | None = None,
+    signal: int | str | None = None,
+    stack: str | None = None,
+) -> UploadOutcome:
+    """Check, read and store an uploaded micrograph as a new sample of ``group``.
+
+    Re-uploading a file already in ``group`` returns the existing sample (``created`` is
+    False); the same file uploaded into another group is stored once and linked.
+    Raises UploadRejected with a message for the user when the file cannot be used.
+    """
+    if not owner.groups.filter(pk=group.pk).exists():
+        raise UploadRejected(f"you are not a member of the lab group {group.name!r}")
+    try:
+        element_list = parse_elements(elements)
+    except UnknownElement as exc:
+        raise UploadRejected(str(exc)) from None
+    size = path.stat().st_size
+    _check_size(size)
+    sha256 = sha256_file(path)
+    micrograph = Micrograph.objects.filter(sha256=sha256).first()
+    if micrograph is not None:
+        existing = micrograph.samples.filter(group=group).order_by("created").first()
+        if existing is not None:
+            return UploadOutcome(
+                existing, False, f"This file was already uploaded to {group.name} as "
+                f"“{existing.name}”; nothing was stored twice."
+            )
+    info = micrograph.info if micrograph else _probe(path)
+    signal_index = _signal_index(info, signal)
+    rendition = _render(path, info, signal_index, stack, pixel_size_A)
+    with transaction.atomic():
+        if micrograph is None:
+            blob_store().put_file(path, sha256=sha256, suffix=ORIGINAL_SUFFIX[info.format])
+            micrograph, _ = Micrograph.objects.get_or_create(
+                sha256=sha256,
+                defaults={
+                    "size_bytes": size,
+                    "format": info.format,
+                    "file_info": info.as_dict(),
+                    "metadata": rendition.metadata if rendition else {},
+                },
+            )
+        sample = Sample(
+            name=name.strip() or Path(filename).stem or "micrograph",
+            original_filename=Path(filename).name[:255],
+            notes=notes,
+            owner=owner,
+            group=group,
+            micrograph=micrograph,
+            elements=element_list,
+        )
+        _apply(sample, info, signal_index, stack, rendition, pixel_size_A)
+        sample.save()
+    return UploadOutcome(sample, True, f"Uploaded “{sample.name}”.")
+
+
+def set_pixel_size(sample: Sample, pixel_size_A: float | None) -> Sample:
+    """Set the pixel size a user entered [Å/px], or go back to the file's (None)."""
+    if pixel_size_A is None:
+        cal = sample.signal.calibration
+    else:
+        try:
+            cal = user_calibration(pixel_size_A)
+        except IngestError as exc:
+            raise UploadRejected(str(exc)) from None
+    sample.pixel_size_A = cal.pixel_size_A
+    sample.calibration_source = cal.source or ""
+    sample.calibration_note = cal.note[:255]
+    sample.save(update_fields=["pixel_size_A", "calibration_source", "calibration_note", "updated"])
+    return sample
+
+
+def choose_signal(sample: Sample, signal: int | str, stack: str | None) -> Sample:
+    """Re-derive the working image from another signal of the file or another stack choice."""
+    micrograph = sample.micrograph
+    info = micrograph.info
+    signal_index = _signal_index(info, signal)
+    keep_user = sample.calibration_source == "user"
+    user_px = sample.pixel_size_A if keep_user else None
+    rendition = _render(micrograph.original_path, info, signal_index, stack, user_px)
+    _apply(sample, info, signal_index, stack, rendition, user_px)
+    with transaction.atomic():
+        sample.save()
+        if rendition is not None and not micrograph.metadata:
+            micrograph.metadata = rendition.metadata
+            micrograph.save(update_fields=["metadata"])
+    return sample
+
+
+def load_working_image(sample: Sample) -> np.ndarray:
+    """The float32 working image of a ready sample, shape (ny, nx)."""
+    if sample.working_path is None:
+        raise UploadRejected("this sample has no working image yet: choose how to read the stack")
+    return np.load(sample.working_path, allow_pickle=False)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _check_size(size: int) -> None:
+    if size == 0:
+        raise UploadRejected("the file is empty (0 bytes)")
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    if size > limit:
+        raise UploadRejected(
+            f"the file is {size / 1024**2:.1f} MB, over the limit of {settings.MAX_UPLOAD_MB} MB"
+        )
+
+
+def _probe(path: Path) -> FileInfo:
+    try:
+        return probe(path, max_pixels=settings.MAX_PIXELS)
+    except IngestError as exc:
+        raise UploadRejected(str(exc)) from None
+
+
+def _signal_index(info: FileInfo, signal: int | str | None) -> int:
+    if signal is None or signal == "":
+        return info.default_signal
+    if isinstance(signal, str) and not signal.isdigit():
+        for s in info.signals:
+            if s.name.lower() == signal.lower():
+                return s.index
+    elif 0 <= int(signal) < len(info.signals):
+        return int(signal)
+    names = ", ".join(f"{s.index}: {s.name}" for s in info.signals)
+    raise UploadRejected(f"the file has no signal {signal!r}; it holds {names}")
+
+
+def _render(
+    path: Path, info: FileInfo, signal_index: int, stack: str | None, pixel_size_A: float | None
+) -> _Rendition | None:
+    """Decode the chosen signal and store its working image and thumbnail.
+
+    Returns None for a stack whose reduction has not been chosen yet.
+    """
+    if info.signals[signal_index].is_stack and not stack:
+        if pixel_size_A is not None:
+            _user_cal(pixel_size_A)
+        return None
+    try:
+        micro = read_micrograph(
+            path,
+            signal=signal_index,
+            stack=stack or None,
+            pixel_size_A=pixel_size_A,
+            max_pixels=settings.MAX_PIXELS,
+        )
+    except IngestError as exc:
+        raise UploadRejected(str(exc)) from None
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(micro.data, dtype=np.float32), allow_pickle=False)
+    store = blob_store()
+    working = store.put_bytes(buffer.getvalue(), suffix=WORKING_SUFFIX)
+    thumb = store.put_bytes(thumbnail_png(micro.data), suffix=THUMBNAIL_SUFFIX)
+    return _Rendition(working, thumb, micro.shape, micro.calibration, micro.metadata)
+
+
+def _user_cal(pixel_size_A: float) -> Calibration:
+    try:
+        return user_calibration(pixel_size_A)
+    except IngestError as exc:
+        raise UploadRejected(str(exc)) from None
+
+
+def _apply(
+    sample: Sample,
+    info: FileInfo,
+    signal_index: int,
+    stack: str | None,
+    rendition: _Rendition | None,
+    pixel_size_A: float | None,
+) -> None:
+    """Copy a rendition's products and calibration onto ``sample`` (not saved)."""
+    sample.signal_index = signal_index
+    sample.stack_mode = stack or "" if info.signals[signal_index].is_stack else ""
+    if rendition is None:
+        cal = _user_cal(pixel_size_A) if pixel_size_A else info.signals[signal_index].calibration
+        sample.working_sha256 = sample.thumbnail_sha256 = ""
+        sample.height_px, sample.width_px = info.signals[signal_index].shape[-2:]
+    else:
+        cal = rendition.calibration
+        sample.working_sha256 = rendition.working_sha256
+        sample.thumbnail_sha256 = rendition.thumbnail_sha256
+        sample.height_px, sample.width_px = rendition.shape
+    sample.pixel_size_A = cal.pixel_size_A
+    sample.calibration_source = cal.source or ""
+    sample.calibration_note = cal.note[:255]
+

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from automat_web.samples import views
+
+app_name = "samples"
+urlpatterns = [
+    path("", views.sample_list, name="list"),
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/calibration/", views.calibration, name="calibration"),
+    path("<int:pk>/signal/", views.signal, name="signal"),
+    path("<int:pk>/thumbnail.png", views.thumbnail, name="thumbnail"),
+    path("<int:pk>/original", views.original, name="original"),
+    path("<int:pk>/working.npy", views.working, name="working"),
+]

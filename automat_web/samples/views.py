@@ -1,0 +1,197 @@
+"""Sample pages: list, upload, detail, calibration and signal choice, file downloads.
+
+Every view fetches through ``Sample.objects.visible_to(user)``: a sample of another lab
+group is a 404, never a 403, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from automat_web.accounts.groups import lab_groups
+from automat_web.samples import services
+from automat_web.samples.forms import PixelSizeForm, SignalForm, UploadForm
+from automat_web.samples.models import Sample
+
+
+def _visible(request: HttpRequest, pk: int) -> Sample:
+    return get_object_or_404(
+        Sample.objects.visible_to(request.user).select_related("micrograph", "owner", "group"),
+        pk=pk,
+    )
+
+
+@login_required
+def sample_list(request: HttpRequest) -> HttpResponse:
+    samples = Sample.objects.visible_to(request.user).select_related("owner", "group")
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if query:
+        samples = samples.filter(name__icontains=query)
+    if status == "ready":
+        samples = samples.ready()
+    elif status == "needs_input":
+        samples = samples.needing_input()
+    page = Paginator(samples, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "q": query, "status": status, "groups": lab_groups(request.user)}
+    template = "samples/_table.html" if request.htmx else "samples/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    groups = lab_groups(request.user)
+    if not groups.exists():
+        messages.error(request, "You are not in a lab group yet: ask an administrator to add you.")
+        return redirect("samples:list")
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST":
+        if getattr(request, "upload_too_large", False):
+            from django.conf import settings
+
+            form.add_error(
+                "file", f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"
+            )
+        elif form.is_valid():
+            outcome = _ingest(request, form)
+            if outcome is not None:
+                level = messages.SUCCESS if outcome.created else messages.INFO
+                messages.add_message(request, level, outcome.message)
+                return redirect(outcome.sample)
+    return render(request, "samples/upload.html", {"form": form}, status=_status(form))
+
+
+def _status(form: UploadForm) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def _ingest(request: HttpRequest, form: UploadForm) -> services.UploadOutcome | None:
+    uploaded = form.cleaned_data["file"]
+    try:
+        return services.ingest_upload(
+            path=Path(uploaded.temporary_file_path()),
+            filename=uploaded.name,
+            owner=request.user,
+            group=form.cleaned_data["group"],
+            name=form.cleaned_data["name"],
+            notes=form.cleaned_data["notes"],
+            elements=form.cleaned_data["elements"],
+            pixel_size_A=form.cleaned_data["pixel_size_A"],
+            stack=form.stack_value,
+        )
+    except services.UploadRejected as exc:
+        form.add_error("file", f"{uploaded.name}: {exc}")
+        return None
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sample = _visible(request, pk)
+    return render(request, "samples/detail.html", _detail_context(sample))
+
+
+def _detail_context(sample: Sample, **forms) -> dict:
+    info = sample.micrograph.info
+    return {
+        "sample": sample,
+        "info": info,
+        "pixel_form": forms.get("pixel_form")
+        or PixelSizeForm(initial={"pixel_size_A": sample.pixel_size_A}),
+        "signal_form": forms.get("signal_form")
+        or SignalForm(
+            signals=info.signals,
+            initial={"signal": sample.signal_index, "stack": sample.stack_mode.split(":")[0]},
+        ),
+        "file_calibration": sample.signal.calibration,
+    }
+
+
+@login_required
+@require_POST
+def calibration(request: HttpRequest, pk: int) -> HttpResponse:
+    sample = _visible(request, pk)
+    form = PixelSizeForm(request.POST)
+    status = 200
+    if form.is_valid():
+        px = None if form.cleaned_data["use_file"] else form.cleaned_data["pixel_size_A"]
+        try:
+            services.set_pixel_size(sample, px)
+            form = None
+        except services.UploadRejected as exc:
+            form.add_error("pixel_size_A", str(exc))
+            status = 400
+    else:
+        status = 400
+    context = _detail_context(sample, pixel_form=form)
+    if request.htmx:
+        return render(request, "samples/_calibration.html", context, status=status)
+    return redirect(sample) if status == 200 else render(
+        request, "samples/detail.html", context, status=status
+    )
+
+
+@login_required
+@require_POST
+def signal(request: HttpRequest, pk: int) -> HttpResponse:
+    sample = _visible(request, pk)
+    form = SignalForm(request.POST, signals=sample.micrograph.info.signals)
+    if form.is_valid():
+        try:
+            services.choose_signal(sample, form.cleaned_data["signal"], form.stack_value)
+            messages.success(request, "Working image updated.")
+            return redirect(sample)
+        except services.UploadRejected as exc:
+            form.add_error(None, str(exc))
+    context = _detail_context(sample, signal_form=form)
+    return render(request, "samples/detail.html", context, status=400)
+
+
+def _file(path: Path | None, *, filename: str, content_type: str, attachment: bool):
+    if path is None or not path.exists():
+        raise Http404("file not available")
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=attachment,
+        filename=filename,
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    sample = _visible(request, pk)
+    return _file(
+        sample.thumbnail_path, filename=f"sample-{pk}.png", content_type="image/png",
+        attachment=False,
+    )
+
+
+@login_required
+def original(request: HttpRequest, pk: int) -> FileResponse:
+    sample = _visible(request, pk)
+    return _file(
+        sample.micrograph.original_path,
+        filename=sample.original_filename,
+        content_type="application/octet-stream",
+        attachment=True,
+    )
+
+
+@login_required
+def working(request: HttpRequest, pk: int) -> FileResponse:
+    sample = _visible(request, pk)
+    return _file(
+        sample.working_path,
+        filename=f"sample-{pk}-float32.npy",
+        content_type="application/octet-stream",
+        attachment=True,
+    )

@@ -1,0 +1,227 @@
+"""Django settings, read from ``AUTOMAT_*`` environment variables (see deploy/automat.env.example).
+
+Two environments: ``local`` (default; what ``make run`` starts: embedded PostgreSQL, the
+same database as the Celery broker, plain HTTP on 127.0.0.1) and ``production`` (secrets and
+hosts required, HTTPS-only cookies, HSTS; passes ``manage.py check --deploy``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from automat_web.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENVIRONMENT = env_choice("ENV", "local", ("local", "production"))
+PRODUCTION = ENVIRONMENT == "production"
+
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var").resolve()
+DATA_DIR = Path(env_str("DATA_DIR") or VAR_DIR / "data").resolve()
+#: Where the embedded PostgreSQL keeps its cluster (used when DATABASE_URL is not set).
+EMBEDDED_PGDATA = VAR_DIR / "postgres"
+#: The running embedded server's address, written by ``automat run`` for other processes.
+EMBEDDED_URL_FILE = VAR_DIR / "run" / "database.url"
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("AUTOMAT_SECRET_KEY (or AUTOMAT_SECRET_KEY_FILE) is required")
+    # Local installs keep a generated key under var/, so sessions survive restarts.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("AUTOMAT_ALLOWED_HOSTS is required in production")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
+    "automat_web.accounts",
+    "automat_web.system",
+    "automat_web.samples",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "automat_web.urls"
+WSGI_APPLICATION = "automat_web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "frontend" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_url() -> str:
+    url = env_str("DATABASE_URL")
+    if url:
+        return url
+    if EMBEDDED_URL_FILE.exists():
+        return EMBEDDED_URL_FILE.read_text().strip()
+    return f"postgresql://postgres@/automat?host={EMBEDDED_PGDATA}"
+
+
+DATABASE_URL = _database_url()
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "samples:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Browser libraries come from the npm registry (frontend/package.json) and are served by us.
+STATICFILES_DIRS = [
+    BASE_DIR / "frontend" / "static",
+    ("vendor/htmx", BASE_DIR / "frontend" / "node_modules" / "htmx.org" / "dist"),
+]
+# Hashed, compressed files once ``collectstatic`` has run (``make run`` does); before that
+# (tests, development) the files are served straight from the finders.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists())
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+
+# --- Uploads -------------------------------------------------------------------------------
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 1024, minimum=1)
+MAX_PIXELS = env_int("MAX_PIXELS", 100_000_000, minimum=1)
+# Uploads larger than this are spooled to DATA_DIR/tmp, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+# Created here because Django's system check (files.E001) refuses a missing one.
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_HANDLERS = ["automat_web.samples.uploads.SizeLimitedUploadHandler"]
+
+# --- Celery (state lives in database rows; the result backend is not used) -----------------
+BROKER_URL = env_str("BROKER_URL") or ""
+if not BROKER_URL:
+    # The embedded default: the same PostgreSQL, through kombu's SQLAlchemy transport.
+    BROKER_URL = "sqla+" + DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    BROKER_URL = BROKER_URL.replace("postgres://", "postgresql+psycopg://", 1)
+TASK_TIME_LIMIT_S = env_int("TASK_TIME_LIMIT_S", 3600, minimum=10)
+CELERY_BROKER_URL = BROKER_URL
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = TASK_TIME_LIMIT_S
+CELERY_TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT_S - 5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers unacknowledged tasks after the visibility timeout: keep it above the
+# longest task so a slow run is not started twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": TASK_TIME_LIMIT_S + 600} if BROKER_URL.startswith("redis") else {}
+)
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "worker.tasks.heartbeat", "schedule": 30.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "run" / "celerybeat-schedule")
+
+# --- Admin bootstrap (``manage.py ensure_admin``, run by ``automat run``) ------------------
+ADMIN_USERNAME = env_str("ADMIN_USERNAME")
+ADMIN_PASSWORD = env_str("ADMIN_PASSWORD")
+ADMIN_EMAIL = env_str("ADMIN_EMAIL", "")
+DEFAULT_LAB_GROUP = env_str("DEFAULT_LAB_GROUP", "Lab")
+
+# --- Security ------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Scripts and styles from our own static files only (htmx, 3Dmol.js are vendored via npm).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,5 @@
+"""Celery workers: the app and thin tasks that call services."""
+
+from worker.celery import app
+
+__all__ = ["app"]
