@@ -26,7 +26,8 @@ def _stack_value(mode: str, frame: int | None) -> str | None:
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        help_text="TIFF, PNG/JPEG, DM3/DM4, Velox or Berkeley EMD, SER, MRC or NumPy .npy"
+        help_text="TIFF, PNG/JPEG, DM3/DM4, Velox or Berkeley EMD, SER, MRC or NumPy .npy",
+        error_messages={"empty": "the file is empty (0 bytes)"},
     )
     group = forms.ModelChoiceField(queryset=None, empty_label=None, label="Lab group")
     name = forms.CharField(max_length=255, required=False)

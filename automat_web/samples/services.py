@@ -90,9 +90,12 @@ def ingest_upload(
                 existing, False, f"This file was already uploaded to {group.name} as "
                 f"“{existing.name}”; nothing was stored twice."
             )
-    info = micrograph.info if micrograph else _probe(path)
-    signal_index = _signal_index(info, signal)
-    rendition = _render(path, info, signal_index, stack, pixel_size_A)
+    try:
+        info = micrograph.info if micrograph else _probe(path)
+        signal_index = _signal_index(info, signal)
+        rendition = _render(path, info, signal_index, stack, pixel_size_A)
+    except UploadRejected as exc:
+        raise UploadRejected(_name_the_file(str(exc), path, filename)) from None
     with transaction.atomic():
         if micrograph is None:
             blob_store().put_file(path, sha256=sha256, suffix=ORIGINAL_SUFFIX[info.format])
@@ -160,6 +163,12 @@ def load_working_image(sample: Sample) -> np.ndarray:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _name_the_file(message: str, path: Path, filename: str) -> str:
+    """Say ``filename`` (what the user uploaded) where a message names the stored path."""
+    message = message.replace(str(path), filename).replace(path.name, filename)
+    return message if filename in message else f"{filename}: {message}"
 
 
 def _check_size(size: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 
@@ -24,17 +26,15 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
         raise StopUpload(connection_reset=False)
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        # Multipart overhead is small; a request this much larger than the limit cannot fit.
-        if content_length and content_length > self.limit + 1024 * 1024:
-            self._reject()
+        # Multipart overhead is small: a request this much larger than the limit cannot
+        # fit. (Django does not catch StopUpload here, so it is raised in new_file.)
+        self.over_limit = bool(content_length and content_length > self.limit + 1024 * 1024)
         return super().handle_raw_input(input_data, META, content_length, boundary, encoding)
 
     def new_file(self, *args, **kwargs) -> None:
-        settings_dir = settings.FILE_UPLOAD_TEMP_DIR
-        if settings_dir:
-            from pathlib import Path
-
-            Path(settings_dir).mkdir(parents=True, exist_ok=True)
+        if getattr(self, "over_limit", False):
+            self._reject()
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
         super().new_file(*args, **kwargs)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:

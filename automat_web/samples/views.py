@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -51,20 +52,19 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not groups.exists():
         messages.error(request, "You are not in a lab group yet: ask an administrator to add you.")
         return redirect("samples:list")
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST":
-        if getattr(request, "upload_too_large", False):
-            from django.conf import settings
-
-            form.add_error(
-                "file", f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"
-            )
-        elif form.is_valid():
-            outcome = _ingest(request, form)
-            if outcome is not None:
-                level = messages.SUCCESS if outcome.created else messages.INFO
-                messages.add_message(request, level, outcome.message)
-                return redirect(outcome.sample)
+    files = request.FILES  # parsing the body is what notices an oversized upload
+    if request.method == "POST" and getattr(request, "upload_too_large", False):
+        # The upload was stopped while it arrived, so the rest of the form was lost too.
+        limit = f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"
+        form = UploadForm(user=request.user)
+        return render(request, "samples/upload.html", {"form": form, "file_error": limit}, status=400)
+    form = UploadForm(request.POST or None, files or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        outcome = _ingest(request, form)
+        if outcome is not None:
+            level = messages.SUCCESS if outcome.created else messages.INFO
+            messages.add_message(request, level, outcome.message)
+            return redirect(outcome.sample)
     return render(request, "samples/upload.html", {"form": form}, status=_status(form))
 
 
@@ -87,7 +87,7 @@ def _ingest(request: HttpRequest, form: UploadForm) -> services.UploadOutcome | 
             stack=form.stack_value,
         )
     except services.UploadRejected as exc:
-        form.add_error("file", f"{uploaded.name}: {exc}")
+        form.add_error("file", str(exc))
         return None
 
 
