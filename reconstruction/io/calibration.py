@@ -91,7 +91,9 @@ def calibration_from_scale(scale: float | None, unit: str | None, *, tag: str) -
     if factor is None:
         return Calibration(None, None, note=f"unit {unit_text!r} is not a length ({tag})")
     if not math.isfinite(value) or value <= 0:
-        return Calibration(None, None, note=f"pixel size {value:g} {unit_text} is not positive ({tag})")
+        return Calibration(
+            None, None, note=f"pixel size {value:g} {unit_text} is not positive ({tag})"
+        )
     return Calibration(value * factor, f"file:{tag}")
 
 

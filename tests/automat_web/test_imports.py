@@ -15,7 +15,9 @@ def test_it_does_not_import_torch_with_the_urls() -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "automat_web.settings"},
     )
     assert result.returncode == 0, result.stderr

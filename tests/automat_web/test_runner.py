@@ -51,7 +51,10 @@ def test_it_serves_the_login_page_and_stops_everything_on_ctrl_c(tmp_path: Path)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "automat"), "run", "--bind", f"127.0.0.1:{port}"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 120

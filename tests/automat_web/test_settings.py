@@ -17,7 +17,11 @@ def _manage(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedPr
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

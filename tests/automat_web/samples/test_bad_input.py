@@ -74,8 +74,9 @@ def test_it_rejects_bad_files_clearly(client, alice, lab_a, tmp_path, settings, 
     _nothing_stored(settings.DATA_DIR)
 
 
-def test_it_rejects_too_many_pixels_before_decoding(client, alice, lab_a, tmp_path, settings,
-                                                    monkeypatch) -> None:
+def test_it_rejects_too_many_pixels_before_decoding(
+    client, alice, lab_a, tmp_path, settings, monkeypatch
+) -> None:
     settings.MAX_PIXELS = 64 * 64
     import reconstruction.io.formats.tiff as tiff_format
 
@@ -91,8 +92,7 @@ def test_it_rejects_too_many_pixels_before_decoding(client, alice, lab_a, tmp_pa
     _nothing_stored(settings.DATA_DIR)
 
 
-def test_it_stops_an_upload_over_the_size_limit(client, alice, lab_a, tmp_path,
-                                                settings) -> None:
+def test_it_stops_an_upload_over_the_size_limit(client, alice, lab_a, tmp_path, settings) -> None:
     settings.MAX_UPLOAD_MB = 1
     big = tmp_path / "huge.npy"
     np.save(big, np.zeros((800, 800), np.float32))  # 2.4 MB
@@ -105,8 +105,9 @@ def test_it_stops_an_upload_over_the_size_limit(client, alice, lab_a, tmp_path,
 
 def test_it_rejects_unknown_elements(client, alice, lab_a, tmp_path, settings) -> None:
     client.force_login(alice)
-    response = _post(client, micrographs.calibrated_tiff(tmp_path / "a.tif"), lab_a,
-                     elements="Mo, Xx")
+    response = _post(
+        client, micrographs.calibrated_tiff(tmp_path / "a.tif"), lab_a, elements="Mo, Xx"
+    )
     assert response.status_code == 400
     assert "unknown element 'Xx'" in " ".join(response.context["form"].errors["elements"])
     _nothing_stored(settings.DATA_DIR)

@@ -89,8 +89,9 @@ def test_it_warns_about_an_implausible_pixel_size(client, alice, lab_a, tmp_path
     assert b"outside the usual range" in client.get(sample.get_absolute_url()).content
 
 
-def test_it_links_a_reupload_instead_of_duplicating(client, alice, bob, charlie, lab_a, lab_b,
-                                                     tmp_path, settings) -> None:
+def test_it_links_a_reupload_instead_of_duplicating(
+    client, alice, bob, charlie, lab_a, lab_b, tmp_path, settings
+) -> None:
     path = micrographs.calibrated_tiff(tmp_path / "same.tif")
     client.force_login(alice)
     _upload(client, path, lab_a)
