@@ -64,13 +64,29 @@ def _manage(env: dict[str, str], *args: str) -> None:
 def _children(env: dict[str, str], bind: str, workers: int) -> list[subprocess.Popen]:
     bin_dir = Path(sys.executable).parent
     celery = [
-        str(bin_dir / "celery"), "-A", "worker", "worker", "--beat", "--loglevel", "INFO",
-        "--concurrency", os.environ.get("AUTOMAT_WORKER_CONCURRENCY", "1"),
-        "--schedule", str(_var_dir() / "run" / "celerybeat-schedule"),
+        str(bin_dir / "celery"),
+        "-A",
+        "worker",
+        "worker",
+        "--beat",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        os.environ.get("AUTOMAT_WORKER_CONCURRENCY", "1"),
+        "--schedule",
+        str(_var_dir() / "run" / "celerybeat-schedule"),
     ]
     web = [
-        str(bin_dir / "gunicorn"), "automat_web.wsgi", "--bind", bind,
-        "--workers", str(workers), "--timeout", "600", "--access-logfile", "-",
+        str(bin_dir / "gunicorn"),
+        "automat_web.wsgi",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--timeout",
+        "600",
+        "--access-logfile",
+        "-",
     ]
     return [subprocess.Popen(cmd, env=env, cwd=BASE_DIR) for cmd in (celery, web)]
 

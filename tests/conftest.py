@@ -130,9 +130,18 @@ def celery_worker_process(settings) -> Iterator[Callable[..., subprocess.Popen]]
         )
         log = open(ARTIFACTS / f"worker-{name}.log", "wb")  # noqa: SIM115 - closed below
         cmd = [
-            str(Path(sys.executable).parent / "celery"), "-A", "worker", "worker",
-            "--loglevel", "INFO", "--concurrency", "1", "--hostname", f"{name}@%h",
-            "--without-gossip", "--without-mingle",
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "worker",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--hostname",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
         ]
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         started.append((proc, log))

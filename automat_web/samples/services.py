@@ -87,8 +87,10 @@ def ingest_upload(
         existing = micrograph.samples.filter(group=group).order_by("created").first()
         if existing is not None:
             return UploadOutcome(
-                existing, False, f"This file was already uploaded to {group.name} as "
-                f"“{existing.name}”; nothing was stored twice."
+                existing,
+                False,
+                f"This file was already uploaded to {group.name} as "
+                f"“{existing.name}”; nothing was stored twice.",
             )
     try:
         info = micrograph.info if micrograph else _probe(path)
@@ -260,4 +262,3 @@ def _apply(
     sample.pixel_size_A = cal.pixel_size_A
     sample.calibration_source = cal.source or ""
     sample.calibration_note = cal.note[:255]
-

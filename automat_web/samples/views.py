@@ -57,7 +57,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         # The upload was stopped while it arrived, so the rest of the form was lost too.
         limit = f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"
         form = UploadForm(user=request.user)
-        return render(request, "samples/upload.html", {"form": form, "file_error": limit}, status=400)
+        return render(
+            request, "samples/upload.html", {"form": form, "file_error": limit}, status=400
+        )
     form = UploadForm(request.POST or None, files or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         outcome = _ingest(request, form)
@@ -132,8 +134,10 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(sample, pixel_form=form)
     if request.htmx:
         return render(request, "samples/_calibration.html", context, status=status)
-    return redirect(sample) if status == 200 else render(
-        request, "samples/detail.html", context, status=status
+    return (
+        redirect(sample)
+        if status == 200
+        else render(request, "samples/detail.html", context, status=status)
     )
 
 
@@ -170,7 +174,9 @@ def _file(path: Path | None, *, filename: str, content_type: str, attachment: bo
 def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     sample = _visible(request, pk)
     return _file(
-        sample.thumbnail_path, filename=f"sample-{pk}.png", content_type="image/png",
+        sample.thumbnail_path,
+        filename=f"sample-{pk}.png",
+        content_type="image/png",
         attachment=False,
     )
 

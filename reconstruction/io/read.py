@@ -283,8 +283,12 @@ def _to_image(raw: np.ndarray, choice: str | int | None, name: str) -> np.ndarra
         image = raw[0] if choice is None else reduce_stack(raw, _choice_text(choice))
     else:
         image = raw
-    data = np.ascontiguousarray(image, dtype=np.float32)
-    _require_finite(data, name)  # float64 beyond the float32 range overflows to inf
+    with np.errstate(over="ignore"):
+        data = np.ascontiguousarray(image, dtype=np.float32)
+    if not np.isfinite(data).all():  # float64 beyond the float32 range overflowed
+        raise CorruptFile(
+            f"{name}: pixel values exceed the float32 range (±3.4e38); the file is corrupt"
+        )
     return data
 
 

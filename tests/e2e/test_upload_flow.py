@@ -25,8 +25,9 @@ def _upload(page, path, *, name: str, elements: str = "") -> None:
 
 def test_it_uploads_calibrates_and_isolates(page, alice, charlie, tmp_path) -> None:
     log_in(page, "alice", "alice-pw-2026")
-    _upload(page, micrographs.calibrated_tiff(tmp_path / "mos2.tif"), name="MoS2 TIFF",
-            elements="Mo, S")
+    _upload(
+        page, micrographs.calibrated_tiff(tmp_path / "mos2.tif"), name="MoS2 TIFF", elements="Mo, S"
+    )
     assert "file:" in page.inner_text(".calibration-source")
     _upload(page, micrographs.dm3(tmp_path / "wse2.dm3"), name="WSe2 DM3", elements="W Se")
     assert page.inner_text(".calibration-source").startswith("file:dm")
