@@ -13,7 +13,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOMAT_")}
+    # A clean environment: no AUTOMAT_* of the caller, no test-only Django switches.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AUTOMAT_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
@@ -72,9 +77,9 @@ def test_it_defaults_the_broker_to_the_database(broker: str, expected: str) -> N
         "print(broker_kind(settings.BROKER_URL), settings.BROKER_URL)"
     )
     env = {"AUTOMAT_BROKER_URL": broker} if broker else {}
-    result = _manage(env, "shell", "-c", code)
+    result = _manage(env, "shell", "-v", "0", "-c", code)
     assert result.returncode == 0, result.stderr
-    kind, url = result.stdout.split()
+    kind, url = result.stdout.strip().splitlines()[-1].split()
     assert kind == expected
     if not broker:
         assert url.startswith("sqla+postgresql+psycopg://")
