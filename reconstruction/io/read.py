@@ -85,7 +85,7 @@ def probe(path: str | PathLike[str], *, max_pixels: int = MAX_PIXELS) -> FileInf
     """
     path = Path(path)
     info, _ = _describe(path)
-    _check_pixels(info.signals[info.default_signal], max_pixels, path.name)
+    _check_pixels(_signal(info, info.default_signal), max_pixels, path.name)
     return info
 
 
@@ -130,7 +130,7 @@ def read_micrograph(
     path = Path(path)
     override = None if pixel_size_A is None else user_calibration(pixel_size_A)
     info, metadata = _describe(path)
-    chosen = info.signals[_select(info, signal, path.name)]
+    chosen = _signal(info, _select(info, signal, path.name))
     _require_image(chosen, path.name)
     _check_pixels(chosen, max_pixels, path.name)
     choice = _stack_choice(chosen, stack, path.name)
@@ -222,6 +222,10 @@ def _select(info: FileInfo, signal: int | str | None, name: str) -> int:
                 return s.index
     listed = ", ".join(f"{s.index} {s.name!r} {_shape_text(s.shape)}" for s in info.signals)
     raise UnknownSignal(f"{name} has no signal {signal!r}; available: {listed}")
+
+
+def _signal(info: FileInfo, index: int) -> SignalInfo:
+    return next(s for s in info.signals if s.index == index)
 
 
 def _require_image(signal: SignalInfo, name: str) -> None:

@@ -101,18 +101,15 @@ def align_frames(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Register every frame to frame 0 and average them (rigid drift correction).
 
-    Pass 1 registers each frame to the one before it and adds up the steps, so slow
-    drift may grow large over the series. Each refinement then registers every frame to
-    the mean of all *other* frames as aligned so far (far less noisy than one frame; a
-    frame left in its own reference would be pulled to stay where it is).
+    Pass 1 registers each frame to the one before it and adds up the steps, so drift
+    may grow large over the series. Each refinement registers every frame to the mean
+    of the *other* frames (a frame in its own reference is pulled to stay put).
 
-    A lattice correlates with itself at every lattice vector, so the highest peak of the
-    cross-correlation is not always the true shift. Each search therefore picks the
-    integer peak with a Gaussian weight centred where the frame is expected (which only
-    chooses among peaks; the sub-pixel refinement is unweighted); that is why
-    this is not ``skimage.registration.phase_cross_correlation``, which takes the
-    global maximum. The peak is refined by a matrix-multiply DFT on a grid
-    ``1 / upsample_factor`` px fine around it, as in Guizar-Sicairos et al. (2008).
+    A lattice correlates with itself at every lattice vector, so the global maximum of
+    the cross-correlation (what ``skimage.registration.phase_cross_correlation`` takes)
+    can be a whole column off. Here a Gaussian weight around the expected shift picks
+    the integer peak; the peak is then refined, unweighted, by a matrix-multiply DFT on
+    a ``1 / upsample_factor`` px grid (Guizar-Sicairos et al. 2008).
 
     Parameters
     ----------

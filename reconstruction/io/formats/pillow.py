@@ -1,6 +1,8 @@
 """PNG and JPEG micrographs (Pillow): 8- and 16-bit grey, colour turned into luminance.
 
-PNG and JPEG files carry no pixel size, so their signal is always uncalibrated.
+PNG and JPEG files carry no pixel size, so their signal is always uncalibrated. EXIF
+orientation is not applied (microscope software does not write it); 16-bit colour PNGs
+are reduced to 8 bits per channel by Pillow before the luminance is taken.
 
 Pillow's own decompression-bomb limit (``Image.MAX_IMAGE_PIXELS``) is not what decides
 here: the file is opened through the PNG or JPEG plugin class directly, which reads the
