@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("samples/", include("automat_web.samples.urls")),
     path("status/", include("automat_web.system.urls")),
+    path("api/", include("automat_web.samples.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,91 @@
+"""REST API for samples: the same services as the pages, filtered by the user's lab groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Q
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from automat_web.accounts.groups import lab_groups
+from automat_web.samples import services
+from automat_web.samples.api.serializers import (
+    CalibrationSerializer,
+    SampleSerializer,
+    UploadSerializer,
+)
+from automat_web.samples.models import Sample
+
+
+class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Samples of the caller's lab groups. POST a multipart upload to create one."""
+
+    serializer_class = SampleSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        # Object permissions do not cover list or create: filter here, check on create.
+        samples = Sample.objects.visible_to(self.request.user).select_related(
+            "owner", "group", "micrograph"
+        )
+        params = self.request.query_params
+        if params.get("q"):
+            samples = samples.filter(name__icontains=params["q"])
+        if params.get("status") == "ready":
+            samples = samples.ready()
+        elif params.get("status") == "needs_input":
+            samples = samples.needing_input()
+        return samples
+
+    def create(self, request: Request) -> Response:
+        data = request.data  # parsing the body is what notices an oversized upload
+        if getattr(request._request, "upload_too_large", False):
+            raise ValidationError(
+                {"file": [f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"]}
+            )
+        upload = UploadSerializer(data=data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        group_key = data["group"]
+        group = (
+            lab_groups(request.user)
+            .filter(Q(name=group_key) | Q(pk=int(group_key) if group_key.isdigit() else None))
+            .first()
+        )
+        if group is None:
+            raise ValidationError({"group": [f"you are not a member of a lab group {group_key!r}"]})
+        try:
+            outcome = services.ingest_upload(
+                path=Path(data["file"].temporary_file_path()),
+                filename=data["file"].name,
+                owner=request.user,
+                group=group,
+                name=data["name"],
+                notes=data["notes"],
+                elements=data["elements"],
+                pixel_size_A=data["pixel_size_A"],
+                signal=data["signal"] or None,
+                stack=data["stack"] or None,
+            )
+        except services.UploadRejected as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        body = SampleSerializer(outcome.sample, context={"request": request}).data
+        code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+        return Response({**body, "message": outcome.message}, status=code)
+
+    @action(detail=True, methods=["post"], serializer_class=CalibrationSerializer)
+    def calibration(self, request: Request, pk: str | None = None) -> Response:
+        sample = self.get_object()
+        entered = CalibrationSerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        try:
+            services.set_pixel_size(sample, entered.validated_data["pixel_size_A"])
+        except services.UploadRejected as exc:
+            raise ValidationError({"pixel_size_A": [str(exc)]}) from None
+        return Response(SampleSerializer(sample, context={"request": request}).data)
