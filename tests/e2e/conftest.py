@@ -53,8 +53,19 @@ def page(browser, live_server) -> Iterator[object]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
+    broken: list[str] = []
+    page.on("requestfailed", lambda request: broken.append(f"failed {request.url}"))
+    page.on(
+        "response",
+        lambda r: (
+            broken.append(f"{r.status} {r.url}")
+            if "/static/" in r.url and r.status >= 400
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not broken, f"static files or requests failed: {broken}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -33,13 +33,19 @@ def test_it_uploads_calibrates_and_isolates(page, alice, charlie, tmp_path) -> N
     assert page.inner_text(".calibration-source").startswith("file:dm")
 
     _upload(page, micrographs.png(tmp_path / "graphene.png"), name="Graphene PNG")
+    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
+    assert page.evaluate("typeof window.htmx") == "object"  # our own copy from node_modules
     assert "uncalibrated" in page.inner_text("#calibration")
     assert "needs pixel size" in page.inner_text("#status")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.fill("#id_pixel_size_A", "0.0712")
     page.click("#pixel-size-form button[type=submit]")
     page.wait_for_selector("#calibration .pixel-size")  # swapped in by htmx, no reload
     assert "0.07120 Å/px" in page.inner_text("#calibration .pixel-size")
     assert page.inner_text("#calibration .calibration-source") == "user"
+    assert navigations == [], "the calibration form reloaded the page instead of swapping"
+    screenshot(page, "upload-flow-calibrated-detail")
 
     page.goto("/samples/")
     rows = page.locator("table.samples tbody tr")

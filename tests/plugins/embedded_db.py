@@ -20,6 +20,9 @@ _server = None
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args) -> None:
     global _server
+    # Tests serve static files from the finders, whether or not `make run` has run
+    # collectstatic (whose manifest would switch templates to hashed names).
+    os.environ.setdefault("AUTOMAT_STATIC_MANIFEST", "0")
     if os.environ.get("DATABASE_URL") or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if any(a in ("--help", "-h", "--version") for a in args):
