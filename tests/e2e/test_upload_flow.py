@@ -45,6 +45,7 @@ def test_it_uploads_calibrates_and_isolates(page, alice, charlie, tmp_path) -> N
     assert "0.07120 Å/px" in page.inner_text("#calibration .pixel-size")
     assert page.inner_text("#calibration .calibration-source") == "user"
     assert navigations == [], "the calibration form reloaded the page instead of swapping"
+    assert page.inner_text("#status") == "ready"  # updated out of band by the same response
     screenshot(page, "upload-flow-calibrated-detail")
 
     page.goto("/samples/")
