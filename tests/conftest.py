@@ -18,11 +18,15 @@ REDIS_URL = os.environ.get("AUTOMAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(settings, tmp_path: Path) -> Path:
-    """Each test stores blobs in its own directory."""
-    settings.DATA_DIR = tmp_path / "data"
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "data" / "tmp")
-    return settings.DATA_DIR
+def _isolated_data_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Each test stores blobs in its own directory (pure science tests also run with
+    ``-p no:django``, where there are no settings to change)."""
+    data = tmp_path / "data"
+    if request.config.pluginmanager.hasplugin("django"):
+        settings = request.getfixturevalue("settings")
+        settings.DATA_DIR = data
+        settings.FILE_UPLOAD_TEMP_DIR = str(data / "tmp")
+    return data
 
 
 @pytest.fixture

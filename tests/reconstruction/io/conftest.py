@@ -1,23 +1,11 @@
-"""Fixtures for the pure micrograph-reading tests: no Django, no database.
-
-``tests/conftest.py`` isolates the portal's data directory through pytest-django's
-``settings`` fixture for every test; these tests never touch it, and must also run with
-``-p no:django``, so the fixture is replaced here by one that needs nothing.
-"""
+"""Fixtures for the pure micrograph-reading tests (no Django, no database)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.fixtures.images import lattice_image
-
-
-@pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+
+from reconstruction.simulate.config import ImagingConfig
+from reconstruction.simulate.fast import simulate_fast
+from tests.reconstruction.simulate.helpers import carbon
+
+
+@pytest.mark.slow
+def test_it_agrees_with_the_fast_model_on_a_rotated_graphene_cell():
+    pytest.importorskip("abtem")
+    from reconstruction.simulate.multislice import simulate_full
+
+    config = ImagingConfig(
+        shape_px=(96, 96), scan_step_A=0.2, rotation_deg=20.0, dose_e_per_A2=None
+    )
+    full = simulate_full(carbon(), config)
+    fast = simulate_fast(carbon(), config)
+    assert np.corrcoef(full.clean.ravel(), fast.clean.ravel())[0, 1] > 0.9
+    np.testing.assert_allclose(full.columns_xy_px, fast.columns_xy_px)
