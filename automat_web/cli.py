@@ -3,6 +3,7 @@
     automat run                 the portal on embedded defaults (what ``make run`` calls)
     automat db                  only the embedded PostgreSQL, until Ctrl-C (for manage.py)
     automat inspect FILE        what a micrograph file holds, as JSON (no database)
+    automat bench build|run|score   the STEM2Mat-style benchmark (no database)
 
 Subcommands import what they need lazily, so ``automat inspect`` never loads Django.
 """
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--pixel-size", type=float, default=None, help="[Å/px], overrides")
     inspect.add_argument("--metadata", action="store_true", help="include the file's metadata")
     inspect.set_defaults(func=_inspect)
+
+    from reconstruction.bench.cli import add_parser as add_bench
+
+    add_bench(sub)
     return parser
 
 

@@ -1,0 +1,79 @@
+"""``automat bench score``: the paper's metrics per tier for one method's results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from reconstruction.bench.dataset import read_dataset
+from reconstruction.metrics.scores import SampleScore, score_sample
+from reconstruction.metrics.table import score_table
+
+
+def _prediction(folder: Path):
+    from ase.io import read
+
+    result_path = folder / "result.json"
+    if not result_path.exists():
+        return None, None, {"status": "missing"}
+    result = json.loads(result_path.read_text())
+    if result.get("status") != "succeeded" or not (folder / "structure.cif").exists():
+        return None, None, result
+    energy = (result.get("energy") or {}).get("formation_energy_per_atom")
+    return read(folder / "structure.cif"), energy, result
+
+
+def score(dataset: Path, out: Path) -> dict[str, Any]:
+    """Score every sample; writes ``out/scores.json`` and returns it."""
+    from ase.io import read
+
+    rows: list[SampleScore] = []
+    tiers: list[int] = []
+    walls: list[float] = []
+    for sample in read_dataset(dataset):
+        predicted, energy, result = _prediction(out / sample.sample_id)
+        rows.append(
+            score_sample(
+                predicted,
+                read(sample.truth),
+                sample_id=sample.sample_id,
+                e_form_pred_eV_per_atom=energy,
+                e_form_ref_eV_per_atom=sample.meta.get("e_form_pbe_eV_per_atom"),
+            )
+        )
+        tiers.append(sample.tier)
+        if "wall_s" in result:
+            walls.append(float(result["wall_s"]))
+    report = {
+        "dataset": str(dataset),
+        "results": str(out),
+        "table": score_table(rows, tiers),
+        "mean_wall_s": sum(walls) / len(walls) if walls else None,
+        "samples": [{**r.as_dict(), "tier": t} for r, t in zip(rows, tiers, strict=True)],
+    }
+    (out / "scores.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def markdown_rows(label: str, table: dict[str, dict]) -> list[str]:
+    """One markdown table row per tier plus overall: RMSD_xy median, C.C., S.S., MAE."""
+    lines = []
+    for key in ("1", "2", "3", "overall"):
+        row = table[key]
+        lines.append(
+            f"| {label} | {key} | {row['n']} | {_fmt(row['rmsd_xy_median_A'], '.4f')} | "
+            f"{_fmt(row['cc_percent'], '.1f')} | {_fmt(row['ss_percent'], '.1f')} | "
+            f"{_fmt(row['energy_mae_meV'], '.0f')} | {row['n_failed']} |"
+        )
+    return lines
+
+
+MARKDOWN_HEADER = (
+    "| method | tier | n | RMSD_xy median (Å) | C.C. % | S.S. % | E_form MAE (meV/atom) "
+    "| failed |\n|---|---|---|---|---|---|---|---|"
+)

@@ -1,0 +1,70 @@
+"""The benchmark harness end to end on a tiny set: build, run, score."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconstruction.bench.build import build
+from reconstruction.bench.dataset import read_dataset, select
+from reconstruction.bench.run import run
+from reconstruction.bench.score import score
+from reconstruction.data import load_monolayers
+from reconstruction.io import read_micrograph
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "set"
+    build(out, n=3, seed=7, workers=1, progress=False)
+    return out
+
+
+def test_it_selects_deterministically_across_tiers() -> None:
+    structures = load_monolayers()
+    first = select(structures, n=9, seed=3)
+    again = select(structures, n=9, seed=3)
+    assert first == again
+    assert sorted(s.tier for s in first) == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert select(structures, n=9, seed=4) != first
+    for spec in first:
+        low, high = {1: (5e4, 6e4), 2: (3e4, 4e4), 3: (1e4, 2e4)}[spec.tier]
+        assert low <= spec.dose_e_per_A2 <= high
+        assert 0 <= spec.rotation_deg < 360
+
+
+def test_it_writes_calibrated_images_truth_and_meta(tiny_set: Path) -> None:
+    samples = read_dataset(tiny_set)
+    assert len(samples) == 3
+    for sample in samples:
+        micro = read_micrograph(sample.image)
+        assert micro.calibration.pixel_size_A == pytest.approx(0.1, rel=1e-6)
+        assert micro.data.shape == (sample.meta["shape_px"],) * 2
+        assert sample.truth.read_text().startswith("data_")
+        assert set(sample.meta) >= {"elements", "tier", "dose_e_per_A2", "rotation_deg"}
+
+
+def test_it_resumes_without_redoing_samples(tiny_set: Path) -> None:
+    stamps = {p: p.stat().st_mtime_ns for p in tiny_set.glob("*/image.tif")}
+    build(tiny_set, n=3, seed=7, workers=1, progress=False)
+    assert {p: p.stat().st_mtime_ns for p in tiny_set.glob("*/image.tif")} == stamps
+
+
+def test_it_scores_the_oracle_perfectly(tiny_set: Path, tmp_path: Path) -> None:
+    run(tiny_set, tmp_path, method="oracle", workers=1, progress=False)
+    table = score(tiny_set, tmp_path)["table"]["overall"]
+    assert (table["cc_percent"], table["ss_percent"], table["rmsd_xy_median_A"]) == (
+        100.0, 100.0, pytest.approx(0.0, abs=1e-6),
+    )  # fmt: skip
+    assert json.loads((tmp_path / "scores.json").read_text())["table"]["overall"]["n"] == 3
+
+
+def test_it_counts_a_failed_method_as_wrong(tiny_set: Path, tmp_path: Path) -> None:
+    run(tiny_set, tmp_path, method="naive", workers=1, progress=False)
+    victim = read_dataset(tiny_set)[0].sample_id
+    (tmp_path / victim / "result.json").write_text(json.dumps({"status": "failed"}))
+    overall = score(tiny_set, tmp_path)["table"]["overall"]
+    assert overall["n_failed"] == 1
+    assert overall["cc_percent"] <= 100 * 2 / 3
