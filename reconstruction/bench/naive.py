@@ -111,6 +111,9 @@ def reconstruct_naive(
     symbols = parse_elements(elements)
     xy, heights = find_peaks(image, pixel_size_A)
     lattice, origin = refine_lattice(xy, fourier_lattice(image, pixel_size_A))
+    a, b = np.linalg.norm(lattice, axis=1)
+    if abs(np.linalg.det(lattice)) < 0.2 * a * b:
+        raise NaiveFailure("the fitted lattice vectors are nearly collinear")
     frac, means = fold_sites(xy, heights, lattice, origin)
     cell = np.zeros((3, 3))
     cell[:2, :2] = lattice

@@ -21,7 +21,11 @@ def _prediction(folder: Path):
     if result.get("status") != "succeeded" or not (folder / "structure.cif").exists():
         return None, None, result
     energy = (result.get("energy") or {}).get("formation_energy_per_atom")
-    return read(folder / "structure.cif"), energy, result
+    try:
+        return read(folder / "structure.cif"), energy, result
+    except (AssertionError, ValueError, IndexError, KeyError) as exc:
+        # A method that writes an unreadable CIF has not produced a structure.
+        return None, None, {**result, "status": "unreadable", "error": repr(exc)}
 
 
 def score(dataset: Path, out: Path) -> dict[str, Any]:

@@ -68,3 +68,14 @@ def test_it_counts_a_failed_method_as_wrong(tiny_set: Path, tmp_path: Path) -> N
     overall = score(tiny_set, tmp_path)["table"]["overall"]
     assert overall["n_failed"] == 1
     assert overall["cc_percent"] <= 100 * 2 / 3
+
+
+def test_it_counts_an_unreadable_structure_as_failed(tiny_set: Path, tmp_path: Path) -> None:
+    run(tiny_set, tmp_path, method="oracle", workers=1, progress=False)
+    victim = read_dataset(tiny_set)[1].sample_id
+    (tmp_path / victim / "structure.cif").write_text(
+        "data_x\n_cell_length_a 3\n_cell_length_b 3\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 180\n"
+    )
+    overall = score(tiny_set, tmp_path)["table"]["overall"]
+    assert overall["n_failed"] == 1 and overall["ss_percent"] == pytest.approx(200 / 3)
