@@ -23,7 +23,7 @@ def _prediction(folder: Path):
     energy = (result.get("energy") or {}).get("formation_energy_per_atom")
     try:
         return read(folder / "structure.cif"), energy, result
-    except (AssertionError, ValueError, IndexError, KeyError) as exc:
+    except (AssertionError, ValueError, IndexError, KeyError, StopIteration) as exc:
         # A method that writes an unreadable CIF has not produced a structure.
         return None, None, {**result, "status": "unreadable", "error": repr(exc)}
 
