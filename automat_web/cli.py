@@ -3,6 +3,7 @@
     automat run                 the portal on embedded defaults (what ``make run`` calls)
     automat db                  only the embedded PostgreSQL, until Ctrl-C (for manage.py)
     automat inspect FILE        what a micrograph file holds, as JSON (no database)
+    automat reconstruct IMAGE   micrograph -> structure.cif, result.json, overlay.png
     automat bench build|run|score   the STEM2Mat-style benchmark (no database)
 
 Subcommands import what they need lazily, so ``automat inspect`` never loads Django.
@@ -71,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(func=_inspect)
 
     from reconstruction.bench.cli import add_parser as add_bench
+    from reconstruction.stem2cif.cli import add_parser as add_reconstruct
 
+    add_reconstruct(sub)
     add_bench(sub)
     return parser
 

@@ -27,7 +27,7 @@ def _lattice_summary(atoms) -> dict:
 def _spacegroup(atoms) -> str | None:
     import spglib
 
-    spglib.error.OLD_ERROR_HANDLING = False  # raise instead of returning None + warning
+    spglib.error.OLD_ERROR_HANDLING = False  # raise SpglibError instead of returning None
     cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
     try:
         return spglib.get_symmetry_dataset(cell, symprec=0.1).international
@@ -92,7 +92,7 @@ def run_oracle(sample: Sample, folder: Path) -> dict:
 
 def run_stem2cif(sample: Sample, folder: Path) -> dict:
     """The full reconstruction through the ``automat reconstruct`` CLI contract."""
-    from reconstruction.cli.reconstruct import main
+    from reconstruction.stem2cif.cli import main
 
     args = [
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),

@@ -1,0 +1,237 @@
+"""``automat reconstruct IMAGE``: one micrograph to a CIF, without the database.
+
+    automat reconstruct IMAGE [--elements Mo,S] [--pixel-size 0.1] [--out DIR]
+                              [--no-relax] [--mode idpc|haadf|abf] [--template FILE]
+
+Writes ``DIR/structure.cif``, ``DIR/result.json`` and ``DIR/overlay.png`` and exits 0; on
+failure exits 1 with a one-line reason on stderr and ``result.json`` saying
+``"status": "failed"`` and ``"error"`` (see docs ARCHITECTURE.md, "Contracts").
+The energy stays ``null`` until property prediction is wired in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PROG = "automat reconstruct"
+
+#: Overlay colours per element, in the order the elements were given.
+PALETTE = [(230, 60, 60), (60, 140, 255), (60, 200, 90), (240, 200, 40), (200, 80, 220)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of the subcommand (also used by ``add_parser``)."""
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add this subcommand's arguments to ``parser``."""
+    parser.add_argument("image", help="micrograph file (any supported format)")
+    parser.add_argument("--elements", default="", help="elements present, e.g. Mo,S")
+    parser.add_argument(
+        "--pixel-size", type=float, default=None, help="[Å/px], overrides the file's calibration"
+    )
+    parser.add_argument("--out", default=None, help="output folder (default: IMAGE stem + _cif)")
+    parser.add_argument("--no-relax", action="store_true", help="do not relax (energy stays null)")
+    parser.add_argument("--mode", default="idpc", choices=["idpc", "haadf", "abf"])
+    parser.add_argument("--template", default=None, help="structure file to take heights from")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``reconstruct`` on the ``automat`` command's subparsers (``func=run``)."""
+    parser = sub.add_parser("reconstruct", help="one micrograph to a CIF (no database)")
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Reconstruct ``args.image``; write the three outputs; 0 on success, 1 on failure."""
+    out = Path(args.out) if args.out else Path(f"{Path(args.image).stem}_cif")
+    out.mkdir(parents=True, exist_ok=True)
+    step_args = {
+        "elements": args.elements,
+        "pixel_size_A": args.pixel_size,
+        "mode": args.mode,
+        "template": args.template,
+    }
+    timings: dict[str, float] = {}
+    image = None
+    try:
+        t0 = time.perf_counter()
+        micrograph = _read(args)
+        image = micrograph.data
+        timings["read"] = round(time.perf_counter() - t0, 4)
+        result = _reconstruct(args, micrograph)
+        timings["stem2cif"] = round(time.perf_counter() - t0 - timings["read"], 4)
+    except Exception as exc:
+        reason = _reason(exc)
+        _write_failure(out, reason, step_args, timings)
+        if image is not None:
+            _write_overlay(out / "overlay.png", image, None)
+        print(f"{PROG}: {reason}", file=sys.stderr)
+        return 1
+    (out / "structure.cif").write_text(result.cif)
+    _write_overlay(out / "overlay.png", image, result)
+    payload = success_payload(result, step_args, timings, relax=not args.no_relax)
+    (out / "result.json").write_text(json.dumps(payload, indent=2))
+    return 0
+
+
+def _read(args: argparse.Namespace):
+    from reconstruction.errors import ImplausiblePixelSize
+    from reconstruction.io import read_micrograph
+
+    micrograph = read_micrograph(Path(args.image), pixel_size_A=args.pixel_size)
+    if micrograph.calibration.pixel_size_A is None:
+        note = f" ({micrograph.calibration.note})" if micrograph.calibration.note else ""
+        raise ImplausiblePixelSize(
+            f"{args.image} carries no pixel size{note}: pass --pixel-size in Å per pixel"
+        )
+    return micrograph
+
+
+def _reconstruct(args: argparse.Namespace, micrograph):
+    from reconstruction.stem2cif import reconstruct
+
+    template = None
+    if args.template:
+        import ase.io
+
+        template = ase.io.read(args.template)
+    return reconstruct(
+        micrograph.data,
+        pixel_size_A=micrograph.calibration.pixel_size_A,
+        elements=args.elements,
+        mode=args.mode,
+        template=template,
+    )
+
+
+def _reason(exc: Exception) -> str:
+    from reconstruction.errors import ReconstructionError
+    from reconstruction.io.errors import IngestError
+
+    if isinstance(exc, ReconstructionError | IngestError):
+        text = str(exc)
+    elif isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
+        text = f"cannot read {exc.filename}: {exc.strerror}"
+    else:
+        text = f"unexpected error ({type(exc).__name__}: {exc})"
+    return " ".join(text.split())
+
+
+def success_payload(result, step_args: dict, timings: dict, *, relax: bool) -> dict[str, Any]:
+    """The ``result.json`` of a successful reconstruction."""
+    a, b, _, _, _, gamma = result.structure.cell.cellpar()
+    summary = (
+        f"{result.formula} ({result.spacegroup}), a={a:.3f} Å b={b:.3f} Å γ={gamma:.1f}°, "
+        f"{len(result.site_frac)} column site(s), {len(result.columns_xy_px)} columns, "
+        f"lattice residual {result.lattice.residual_A:.3f} Å"
+    )
+    return {
+        "status": "succeeded",
+        "formula": result.formula,
+        "elements": list(result.elements),
+        "lattice": {
+            "a": round(float(a), 4),
+            "b": round(float(b), 4),
+            "gamma": round(float(gamma), 3),
+        },
+        "spacegroup": result.spacegroup,
+        "energy": None,
+        "template": None,
+        "relax_requested": relax,
+        "pixel_size_A": result.pixel_size_A,
+        "mode": result.mode,
+        "warnings": list(result.warnings),
+        "timings_s": {**timings, "stem2cif_stages": result.timings_s},
+        "steps": [{"tool": "stem2cif", "args": step_args, "ok": True, "summary": summary}],
+        "stem2cif": {
+            "sites": [
+                {
+                    "frac": [round(float(v), 5) for v in uv],
+                    "element": element,
+                    "atoms": n,
+                    "confidence": round(float(c), 4),
+                    "intensity": round(float(i), 5),
+                }
+                for uv, (element, n), c, i in zip(
+                    result.site_frac,
+                    result.assignment.contents,
+                    result.assignment.confidence,
+                    result.site_intensity,
+                    strict=True,
+                )
+            ],
+            "lattice_image": result.lattice.as_dict(),
+            "fraction_explained": result.fraction_explained,
+            "n_columns": len(result.columns_xy_px),
+        },
+    }
+
+
+def _write_failure(out: Path, reason: str, step_args: dict, timings: dict) -> None:
+    payload = {
+        "status": "failed",
+        "error": reason,
+        "formula": None,
+        "elements": [],
+        "lattice": None,
+        "spacegroup": None,
+        "energy": None,
+        "template": None,
+        "timings_s": timings,
+        "steps": [{"tool": "stem2cif", "args": step_args, "ok": False, "summary": reason}],
+    }
+    (out / "result.json").write_text(json.dumps(payload, indent=2))
+
+
+def _write_overlay(path: Path, image: np.ndarray, result) -> None:
+    """The image in grey with every detected column as a dot coloured by its element."""
+    from PIL import Image, ImageDraw
+
+    from reconstruction.io.render import stretch_to_unit
+
+    grey = (stretch_to_unit(image) * 255).astype(np.uint8)
+    canvas = Image.fromarray(grey).convert("RGB")
+    if result is not None:
+        draw = ImageDraw.Draw(canvas)
+        colours = {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(result.elements)}
+        radius = max(2.0, 0.2 / result.pixel_size_A)
+        contents = result.assignment.contents
+        for (x, y), site in zip(result.columns_xy_px, result.column_site, strict=True):
+            element, n = contents[site]
+            box = [x - radius, y - radius, x + radius, y + radius]
+            # Stacked columns (two atoms along the beam) are drawn as rings.
+            if n > 1:
+                draw.ellipse(box, outline=colours[element], width=2)
+            else:
+                draw.ellipse(box, fill=colours[element])
+        _legend(draw, colours)
+    canvas.save(path)
+
+
+def _legend(draw, colours: dict[str, tuple[int, int, int]]) -> None:
+    for i, (element, colour) in enumerate(colours.items()):
+        y = 6 + 16 * i
+        draw.rectangle([6, y, 18, y + 12], fill=colour)
+        draw.text((24, y), element, fill=(255, 255, 255))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Is the pixel size plausible? A scale-free look at the image's dominant spacing.
+
+Atom columns in 2D materials are 1-4 Å apart, so the strongest (whitened) Bragg spacing
+of an atomic-resolution image lies between ~0.5 Å (a high harmonic of sharp HAADF
+columns) and ~15 Å whatever the structure. Measured in
+pixels (no pixel size needed) and converted with the given pixel size, a spacing far out
+of that range means the pixel size is wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from reconstruction.errors import ImplausiblePixelSize
+
+#: Plausible range [Å] of an image's strongest lattice-plane spacing.
+SPACING_RANGE_A = (0.5, 15.0)
+
+
+def dominant_spacing_px(image: np.ndarray, *, min_contrast: float = 30.0) -> float | None:
+    """Strongest periodic spacing of an image [px], from the Bragg peaks of its spectrum.
+
+    Bragg peaks are spikes: a bin is a peak when its power exceeds ``min_contrast``
+    times the mean of its 7x7 neighbourhood (white or 1/k² noise stays near 1). Among
+    the peaks, the one with the highest power x k² (whitened, so that the 1/k² noise and
+    background of iDPC do not favour low orders) gives the spacing.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        Image (rows, cols).
+    min_contrast : float
+        Peak-to-neighbourhood power ratio of a Bragg peak.
+
+    Returns
+    -------
+    float or None
+        Spacing [px] of the strongest peak; None when the image shows no Bragg peak.
+    """
+    data = np.asarray(image, float)
+    data = data - data.mean()
+    rows, cols = data.shape
+    window = np.outer(np.hanning(rows), np.hanning(cols))
+    power = np.abs(np.fft.fftshift(np.fft.fft2(data * window))) ** 2
+    ky = np.fft.fftshift(np.fft.fftfreq(rows))[:, None]
+    kx = np.fft.fftshift(np.fft.fftfreq(cols))[None, :]
+    k = np.hypot(kx, ky)
+    around = (ndimage.uniform_filter(power, 7, mode="wrap") * 49 - power) / 48
+    spike = power > min_contrast * np.maximum(around, 1e-300)
+    valid = spike & (k >= 3.0 / min(rows, cols)) & (k <= 0.45)
+    if not valid.any():
+        return None
+    score = np.where(valid, power * k**2, 0.0)
+    i = np.unravel_index(int(np.argmax(score)), score.shape)
+    return float(1.0 / k[i])
+
+
+def check_pixel_size(image: np.ndarray, pixel_size_A: float, *, mode: str = "idpc") -> float:
+    """Raise :class:`ImplausiblePixelSize` when the image's dominant spacing is impossible.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        Micrograph (rows, cols).
+    pixel_size_A : float
+        Pixel size [Å/px].
+    mode : str
+        Imaging mode (unused: the test holds for all).
+
+    Returns
+    -------
+    float
+        The dominant spacing [Å]; NaN when the image shows no Bragg peak.
+    """
+    del mode
+    spacing_px = dominant_spacing_px(image)
+    if spacing_px is None:
+        return float("nan")  # no Bragg peak: the lattice stage says so
+    spacing = spacing_px * pixel_size_A
+    lo, hi = SPACING_RANGE_A
+    if not lo <= spacing <= hi:
+        raise ImplausiblePixelSize(
+            f"at {pixel_size_A:g} Å/px the image's main periodicity would be {spacing:.2f} Å, "
+            f"outside the {lo}-{hi} Å of atomic columns: check the pixel size"
+        )
+    return spacing

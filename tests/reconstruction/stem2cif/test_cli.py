@@ -1,0 +1,66 @@
+import json
+
+import numpy as np
+import tifffile
+
+from reconstruction.stem2cif.cli import main
+
+from .structures import simulated
+
+
+def _tiff(tmp_path, image) -> str:
+    path = tmp_path / "image.tif"
+    tifffile.imwrite(path, np.asarray(image, dtype=np.float32))
+    return str(path)
+
+
+def test_it_writes_cif_result_and_overlay(tmp_path):
+    image = _tiff(tmp_path, simulated("MoS2", rotation_deg=37.0).image)
+    out = tmp_path / "out"
+    code = main([image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out)])
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "succeeded"
+    assert result["formula"] == "MoS2"
+    assert result["elements"] == ["Mo", "S"]
+    assert abs(result["lattice"]["a"] - 3.184) < 0.01
+    assert result["lattice"]["gamma"] == 120.0
+    assert result["spacegroup"] == "P-6m2"
+    assert result["energy"] is None
+    assert result["steps"][0]["tool"] == "stem2cif" and result["steps"][0]["ok"]
+    assert "stem2cif" in result["timings_s"]
+    assert (out / "structure.cif").read_text().startswith("# generated using pymatgen")
+    assert (out / "overlay.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_it_fails_with_one_line_and_a_failed_result(tmp_path, capsys):
+    image = _tiff(tmp_path, simulated("MoS2").image)
+    out = tmp_path / "out"
+    code = main([image, "--elements", "Mo,S", "--out", str(out)])
+    assert code != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("automat reconstruct:") and "\n" not in err
+    assert "pixel" in err
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "failed"
+    assert result["error"]
+
+
+def test_it_fails_cleanly_on_a_missing_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [str(tmp_path / "nope.tif"), "--elements", "C", "--pixel-size", "0.1", "--out", str(out)]
+    )
+    assert code != 0
+    assert json.loads((out / "result.json").read_text())["status"] == "failed"
+
+
+def test_it_registers_as_an_automat_subcommand():
+    import argparse
+
+    from reconstruction.stem2cif.cli import add_parser, run
+
+    parser = argparse.ArgumentParser(prog="automat")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["reconstruct", "x.tif", "--elements", "Mo,S", "--pixel-size", "0.1"])
+    assert args.func is run and args.pixel_size == 0.1 and args.mode == "idpc"
