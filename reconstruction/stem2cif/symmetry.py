@@ -11,10 +11,10 @@ import warnings
 
 import numpy as np
 import spglib
+from ase import Atoms
 
 # spglib 2.x: raise SpglibError instead of returning None (the old way is deprecated).
 spglib.error.OLD_ERROR_HANDLING = False
-from ase import Atoms
 
 
 def cell_matrix(a_A: float, b_A: float, gamma_deg: float, c_A: float) -> np.ndarray:
