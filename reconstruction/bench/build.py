@@ -99,6 +99,12 @@ def build(
     }  # fmt: skip
     _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))
     todo = [s for s in specs if not (out / s.sample_id / "meta.json").exists()]
+    # Round-robin over tiers, so an interrupted (full multislice) build covers all of them.
+    rank = {s.sample_id: i for i, s in enumerate(sorted(specs, key=lambda s: s.tier))}
+    first = {
+        t: min(rank[s.sample_id] for s in specs if s.tier == t) for t in {s.tier for s in specs}
+    }
+    todo.sort(key=lambda s: (rank[s.sample_id] - first[s.tier], s.tier))
     _run_all(todo, out, workers=workers, progress=progress, total=len(specs))
     return specs
 
