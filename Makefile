@@ -30,14 +30,20 @@ $(VENV)/bin/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # torch first and alone: the pin makes pip take the CPU build from local disk.
+# mattersim without its declared dependencies (torchvision/torchaudio builds that break
+# imports); what it needs at run time is in pyproject.toml.
+MATTERSIM := mattersim==1.2.3
+
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps $(MATTERSIM)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps $(MATTERSIM)
 	touch $(VENV)/.installed $@
 
 frontend: frontend/node_modules/.installed

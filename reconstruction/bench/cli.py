@@ -31,6 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("out", type=Path)
     run.add_argument("--method", choices=["stem2cif", "naive", "oracle"], default="stem2cif")
     run.add_argument("--workers", type=int, default=2)
+    run.add_argument(
+        "--energy", choices=["relax", "single", "none"], default="relax",
+        help="stem2cif: relax then score (default), score as reconstructed, or skip",
+    )  # fmt: skip
     run.set_defaults(func=_run)
 
     score = verbs.add_parser("score", help="RMSD_xy, C.C., S.S. and energy MAE per tier")
@@ -56,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     from reconstruction.bench.run import run
 
     run(args.dataset, args.out, method=args.method, workers=args.workers,
-        progress=sys.stderr.isatty())  # fmt: skip
+        progress=sys.stderr.isatty(), energy=args.energy)  # fmt: skip
     return 0
 
 

@@ -90,13 +90,20 @@ def run_oracle(sample: Sample, folder: Path) -> dict:
     }
 
 
-def run_stem2cif(sample: Sample, folder: Path) -> dict:
-    """The full reconstruction through the ``automat reconstruct`` CLI contract."""
+ENERGY_FLAGS = {"relax": [], "single": ["--no-relax"], "none": ["--no-energy"]}
+
+
+def run_stem2cif(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
+    """The full reconstruction through the ``automat reconstruct`` CLI contract.
+
+    ``energy``: ``relax`` (relax, then formation energy), ``single`` (formation energy of
+    the structure as reconstructed) or ``none``.
+    """
     from reconstruction.stem2cif.cli import main
 
     args = [
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),
-        "--out", str(folder), "--mode", sample.meta["mode"], "--no-relax",
+        "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy],
     ]  # fmt: skip
     main(args)
     return json.loads((folder / "result.json").read_text())
@@ -109,19 +116,31 @@ METHODS: dict[str, Callable[[Sample, Path], dict]] = {
 }
 
 
-def run_one(method: str, sample: Sample, out: Path) -> dict:
+def run_one(method: str, sample: Sample, out: Path, energy: str = "relax") -> dict:
     folder = out / sample.sample_id
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    result = METHODS[method](sample, folder)
+    if method == "stem2cif":
+        result = run_stem2cif(sample, folder, energy=energy)
+    else:
+        result = METHODS[method](sample, folder)
     result["wall_s"] = round(time.perf_counter() - start, 3)
     result["method"] = method
     _write_result(folder, result)
     return result
 
 
-def run(dataset: Path, out: Path, *, method: str, workers: int = 2, progress: bool = True):
-    """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``."""
+def run(
+    dataset: Path,
+    out: Path,
+    *,
+    method: str,
+    workers: int = 2,
+    progress: bool = True,
+    energy: str = "relax",
+):
+    """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``
+    (``energy`` applies to stem2cif: relax, single or none)."""
     from tqdm import tqdm
 
     if method not in METHODS:
@@ -131,11 +150,11 @@ def run(dataset: Path, out: Path, *, method: str, workers: int = 2, progress: bo
     bar = tqdm(total=len(samples), initial=len(samples) - len(todo), disable=not progress)
     if workers <= 1:
         for sample in todo:
-            run_one(method, sample, out)
+            run_one(method, sample, out, energy)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_one, method, s, out) for s in todo]
+            futures = [pool.submit(run_one, method, s, out, energy) for s in todo]
             for future in as_completed(futures):
                 future.result()
                 bar.update()

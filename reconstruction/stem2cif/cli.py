@@ -41,7 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pixel-size", type=float, default=None, help="[Å/px], overrides the file's calibration"
     )
     parser.add_argument("--out", default=None, help="output folder (default: IMAGE stem + _cif)")
-    parser.add_argument("--no-relax", action="store_true", help="do not relax (energy stays null)")
+    parser.add_argument(
+        "--no-relax", action="store_true", help="formation energy of the structure as built"
+    )
+    parser.add_argument("--no-energy", action="store_true", help="skip property prediction")
+    parser.add_argument(
+        "--energy-model", default=None, help="sevennet-0 (default), chgnet-0.3.0, mattersim"
+    )
+    parser.add_argument(
+        "--references", default=None, help="elemental references: fitted (default), elemental"
+    )
     parser.add_argument("--mode", default="idpc", choices=["idpc", "haadf", "abf"])
     parser.add_argument("--template", default=None, help="structure file to take heights from")
 
@@ -88,8 +97,59 @@ def run(args: argparse.Namespace) -> int:
     (out / "structure.cif").write_text(result.cif)
     _write_overlay(out / "overlay.png", image, result)
     payload = success_payload(result, step_args, timings, relax=not args.no_relax)
+    if not args.no_energy:
+        t0 = time.perf_counter()
+        payload["energy"], step = predict_properties(result.structure, args)
+        payload["steps"].append(step)
+        payload["timings_s"]["predict_properties"] = round(time.perf_counter() - t0, 3)
     (out / "result.json").write_text(json.dumps(payload, indent=2))
     return 0
+
+
+def energy_cache_dir() -> Path:
+    """Where elemental references are cached (``AUTOMAT_ENERGY_CACHE``, else
+    ``<repo>/var/energy_refs``), seeded with the shipped ones."""
+    import os
+
+    from reconstruction.energy.references import seed_cache
+
+    default = Path(__file__).resolve().parents[2] / "var" / "energy_refs"
+    cache = Path(os.environ.get("AUTOMAT_ENERGY_CACHE", default))
+    seed_cache(cache)
+    return cache
+
+
+def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]:
+    """Relax (unless ``--no-relax``) and score the structure: (energy dict, step)."""
+    from reconstruction.energy import DEFAULT_MODEL, DEFAULT_SCHEME, predict_formation_energy
+    from reconstruction.energy.errors import EnergyError
+
+    model = args.energy_model or DEFAULT_MODEL
+    scheme = args.references or DEFAULT_SCHEME
+    step_args = {"model": model, "references": scheme, "relax": not args.no_relax}
+    try:
+        res = predict_formation_energy(
+            structure, model=model, scheme=scheme, cache_dir=energy_cache_dir(),
+            **({"max_steps": 0} if args.no_relax else {}),
+        )  # fmt: skip
+    except EnergyError as exc:
+        return {"error": str(exc), "model": model}, _step(step_args, False, str(exc))
+    if not res.ok:
+        return {"error": res.failure, "model": model}, _step(step_args, False, res.failure)
+    energy = {
+        "formation_energy_per_atom": round(res.e_form_eV_per_atom, 4),
+        "total_energy_per_atom": round(res.energy_eV_per_atom, 4),
+        "model": model,
+        "references": scheme,
+        "relaxed": not args.no_relax,
+        "converged": res.relax.converged,
+    }
+    summary = f"E_form = {res.e_form_eV_per_atom:.3f} eV/atom ({model}, {scheme} references)"
+    return energy, _step(step_args, True, summary)
+
+
+def _step(args: dict, ok: bool, summary: str) -> dict:
+    return {"tool": "predict_properties", "args": args, "ok": ok, "summary": summary}
 
 
 def _read(args: argparse.Namespace):

@@ -17,8 +17,8 @@ def _tiff(tmp_path, image) -> str:
 def test_it_writes_cif_result_and_overlay(tmp_path):
     image = _tiff(tmp_path, simulated("MoS2", rotation_deg=37.0).image)
     out = tmp_path / "out"
-    code = main([image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out)])
-    assert code == 0
+    args = [image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out), "--no-energy"]
+    assert main(args) == 0
     result = json.loads((out / "result.json").read_text())
     assert result["status"] == "succeeded"
     assert result["formula"] == "MoS2"
@@ -64,3 +64,27 @@ def test_it_registers_as_an_automat_subcommand():
     add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["reconstruct", "x.tif", "--elements", "Mo,S", "--pixel-size", "0.1"])
     assert args.func is run and args.pixel_size == 0.1 and args.mode == "idpc"
+
+
+def test_it_relaxes_and_reports_the_formation_energy(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+    image = _tiff(tmp_path, simulated("MoS2", rotation_deg=12.0).image)
+    out = tmp_path / "out"
+    assert main([image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    energy = result["energy"]
+    # DFT (C2DM, PBE): -0.842 eV/atom; SevenNet-0 with fitted references is within 0.2.
+    assert abs(energy["formation_energy_per_atom"] - (-0.842)) < 0.2, energy
+    assert energy["model"] == "sevennet-0" and energy["relaxed"] and energy["converged"]
+    assert [s["tool"] for s in result["steps"]] == ["stem2cif", "predict_properties"]
+    assert result["timings_s"]["predict_properties"] > 0
+
+
+def test_it_scores_without_relaxing_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+    image = _tiff(tmp_path, simulated("MoS2").image)
+    out = tmp_path / "out"
+    args = [image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out), "--no-relax"]
+    assert main(args) == 0
+    energy = json.loads((out / "result.json").read_text())["energy"]
+    assert energy["relaxed"] is False and isinstance(energy["formation_energy_per_atom"], float)
