@@ -35,6 +35,20 @@ def _spacegroup(atoms) -> str | None:
         return None
 
 
+def _succeeded(atoms, tool: str, summary: str, timings: dict) -> dict:
+    """A successful result.json (reconstruct contract) for a method's structure."""
+    return {
+        "status": "succeeded",
+        "formula": atoms.get_chemical_formula(mode="reduce"),
+        "elements": sorted(set(atoms.get_chemical_symbols())),
+        "lattice": _lattice_summary(atoms),
+        "spacegroup": _spacegroup(atoms),
+        "energy": None,
+        "timings_s": timings,
+        "steps": [{"tool": tool, "args": {}, "ok": True, "summary": summary}],
+    }
+
+
 def _write_result(folder: Path, result: dict) -> None:
     tmp = folder / "result.json.tmp"
     tmp.write_text(json.dumps(result, indent=1, default=str))
@@ -59,16 +73,8 @@ def run_naive(sample: Sample, folder: Path) -> dict:
     except (NaiveFailure, ValueError, IndexError, ZeroDivisionError, ArithmeticError) as exc:
         return {"status": "failed", "error": f"naive baseline: {exc}"}
     write(folder / "structure.cif", atoms, format="cif")
-    return {
-        "status": "succeeded",
-        "formula": atoms.get_chemical_formula(mode="reduce"),
-        "elements": sorted(set(atoms.get_chemical_symbols())),
-        "lattice": _lattice_summary(atoms),
-        "spacegroup": _spacegroup(atoms),
-        "energy": None,
-        "timings_s": {"naive": round(time.perf_counter() - start, 3)},
-        "steps": [{"tool": "naive", "args": {}, "ok": True, "summary": f"{len(atoms)} sites"}],
-    }
+    timings = {"naive": round(time.perf_counter() - start, 3)}
+    return _succeeded(atoms, "naive", f"{len(atoms)} sites", timings)
 
 
 def run_oracle(sample: Sample, folder: Path) -> dict:
@@ -77,17 +83,7 @@ def run_oracle(sample: Sample, folder: Path) -> dict:
     from ase.io import read
 
     shutil.copyfile(sample.truth, folder / "structure.cif")
-    atoms = read(sample.truth)
-    return {
-        "status": "succeeded",
-        "formula": atoms.get_chemical_formula(mode="reduce"),
-        "elements": sorted(set(atoms.get_chemical_symbols())),
-        "lattice": _lattice_summary(atoms),
-        "spacegroup": _spacegroup(atoms),
-        "energy": None,
-        "timings_s": {},
-        "steps": [{"tool": "oracle", "args": {}, "ok": True, "summary": "truth structure"}],
-    }
+    return _succeeded(read(sample.truth), "oracle", "truth structure", {})
 
 
 ENERGY_FLAGS = {"relax": [], "single": ["--no-relax"], "none": ["--no-energy"]}

@@ -7,21 +7,16 @@ structures are added, reordered or filtered, and a structure is in exactly one p
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from reconstruction.data import shared_data_dir
 
 if TYPE_CHECKING:
     from ase import Atoms
 
 SPLITS = ("train", "eval")
 Split = Literal["train", "eval"]
-
-
-def shared_data_dir() -> Path:
-    """Folder of the shared data files (``AUTOMAT_SHARED_DATA``, else ``<repo>/../shared/data``)."""
-    repo_root = Path(__file__).resolve().parents[2]
-    return Path(os.environ.get("AUTOMAT_SHARED_DATA", repo_root.parent / "shared" / "data"))
 
 
 def id_hash(structure_id: str) -> int:

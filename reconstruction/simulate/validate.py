@@ -21,7 +21,6 @@ import dataclasses
 import datetime
 import json
 import math
-import os
 import platform
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 from ase import Atoms
 from ase.io import iread
 
+from reconstruction.data import shared_data_dir
 from reconstruction.simulate import fast, optics
 from reconstruction.simulate.cell import Columns, OrthoCell, PeriodicSignal, signal_from_grid
 from reconstruction.simulate.config import ImagingConfig
@@ -46,12 +46,6 @@ STRUCTURES = {
 ROTATED = ("c2dm-MoS2-H", 23.0)
 BASE = ImagingConfig(shape_px=(256, 256), pixel_size_A=0.1, dose_e_per_A2=2.0e4, seed=7)
 NOISE_SEEDS = 8
-
-
-def shared_data_dir() -> Path:
-    """Directory of the shared data (``AUTOMAT_SHARED_DATA`` or ``<repo>/../shared/data``)."""
-    env = os.environ.get("AUTOMAT_SHARED_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 def load_structures(ids: list[str]) -> dict[str, Atoms]:
