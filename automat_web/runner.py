@@ -114,6 +114,7 @@ def run_portal(*, bind: str | None = None, workers: int | None = None) -> int:
             env["DATABASE_URL"] = url
             _manage(env, "migrate", "--noinput", "-v", "0")
             _manage(env, "ensure_admin")
+            _manage(env, "compute_references")  # the default potential's, shipped: instant
             children = _children(env, bind, workers)
             try:
                 print(f"\nautomat is running at http://{bind}/  (Ctrl-C stops everything)\n")

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "automat_web.accounts",
     "automat_web.system",
     "automat_web.samples",
+    "automat_web.properties",
 ]
 
 MIDDLEWARE = [
