@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import reduce
 from typing import Any, Literal
 
 from reconstruction.metrics.layer import Layer2D, primitive_layer, to_layer
 from reconstruction.metrics.matching import PositionMatch, match_positions
+from reconstruction.records import check_keys
 
 SS_THRESHOLD = 0.8
 TOLERANCE_FACTORS = (1.0, 2.0, 0.5, 3.0)
@@ -89,9 +90,7 @@ class MatchConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MatchConfig:
         """Inverse of :meth:`as_dict`; unknown keys are an error."""
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown MatchConfig keys: {sorted(unknown)}")
+        check_keys(cls, data, what="MatchConfig keys")
         return cls(**data)
 
 

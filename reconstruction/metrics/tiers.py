@@ -18,13 +18,14 @@ contrast then no longer tells which element sits where.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from ase.data import atomic_numbers
 
 from reconstruction.metrics.layer import pair_displacements, reduce_layer, to_layer
+from reconstruction.records import check_keys
 
 TIER_DOSES_E_PER_A2: dict[int, tuple[float, float]] = {
     1: (5.0e4, 6.0e4),
@@ -64,9 +65,7 @@ class BenchmarkFilter:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BenchmarkFilter:
         """Inverse of :meth:`as_dict`; unknown keys are an error."""
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown BenchmarkFilter keys: {sorted(unknown)}")
+        check_keys(cls, data, what="BenchmarkFilter keys")
         return cls(**data)
 
 

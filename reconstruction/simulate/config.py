@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from reconstruction.records import check_keys
+
 MODES = ("idpc", "haadf", "abf")
 
 
@@ -122,10 +124,7 @@ class ImagingConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImagingConfig:
         """Inverse of :meth:`as_dict`; unknown keys raise :class:`SimulationError`."""
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise SimulationError(f"unknown imaging parameters: {sorted(unknown)}")
+        check_keys(cls, data, what="imaging parameters", error=SimulationError)
         return cls(**data)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from reconstruction.errors import (
     NoLatticeFound,
     ReconstructionError,
 )
+from reconstruction.records import check_keys
 from reconstruction.stem2cif import contrast, peaks, symmetry, zcoords
 from reconstruction.stem2cif import elements as elements_mod
 from reconstruction.stem2cif import lattice as lattice_mod
@@ -60,10 +61,7 @@ class Stem2CifConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Stem2CifConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown Stem2CifConfig options: {sorted(unknown)}")
+        check_keys(cls, d, what="Stem2CifConfig options")
         return cls(**d)
 
 
