@@ -53,7 +53,7 @@ def test_it_resumes_without_redoing_samples(tiny_set: Path) -> None:
 
 
 def test_it_scores_the_oracle_perfectly(tiny_set: Path, tmp_path: Path) -> None:
-    run(tiny_set, tmp_path, method="oracle", workers=1, progress=False)
+    run(tiny_set, tmp_path, method="oracle", workers=1, progress=False, energy="none")
     table = score(tiny_set, tmp_path)["table"]["overall"]
     assert (table["cc_percent"], table["ss_percent"], table["rmsd_xy_median_A"]) == (
         100.0, 100.0, pytest.approx(0.0, abs=1e-6),
@@ -71,7 +71,7 @@ def test_it_counts_a_failed_method_as_wrong(tiny_set: Path, tmp_path: Path) -> N
 
 
 def test_it_counts_an_unreadable_structure_as_failed(tiny_set: Path, tmp_path: Path) -> None:
-    run(tiny_set, tmp_path, method="oracle", workers=1, progress=False)
+    run(tiny_set, tmp_path, method="oracle", workers=1, progress=False, energy="none")
     victim = read_dataset(tiny_set)[1].sample_id
     (tmp_path / victim / "structure.cif").write_text(
         "data_x\n_cell_length_a 3\n_cell_length_b 3\n_cell_length_c 20\n"
@@ -79,3 +79,21 @@ def test_it_counts_an_unreadable_structure_as_failed(tiny_set: Path, tmp_path: P
     )
     overall = score(tiny_set, tmp_path)["table"]["overall"]
     assert overall["n_failed"] == 1 and overall["ss_percent"] == pytest.approx(200 / 3)
+
+
+def test_it_scores_the_oracles_energy_against_dft(tmp_path: Path, monkeypatch) -> None:
+    from reconstruction.bench.build import build_sample
+    from reconstruction.bench.dataset import SampleSpec
+
+    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+    spec = SampleSpec(
+        sample_id="0000-c2dm-MoS2-H", structure_id="c2dm-MoS2-H", tier=2,
+        dose_e_per_A2=3e4, rotation_deg=0.0, pixel_size_A=0.1, shape_px=256,
+        mode="idpc", simulator="fast", seed=1,
+    )  # fmt: skip
+    build_sample(spec, tmp_path / "set")
+    run(tmp_path / "set", tmp_path / "out", method="oracle", workers=1, progress=False)
+    row = score(tmp_path / "set", tmp_path / "out")["table"]["2"]
+    assert row["n_energy"] == 1
+    # SevenNet-0 (fitted references) on relaxed 2H-MoS2 vs C2DM's -0.842 eV/atom.
+    assert row["energy_mae_meV"] < 200
