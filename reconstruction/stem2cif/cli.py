@@ -12,6 +12,7 @@ The energy stays ``null`` until property prediction is wired in.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -119,6 +120,15 @@ def energy_cache_dir() -> Path:
     return cache
 
 
+@functools.lru_cache(maxsize=2)
+def _calculator(model: str):
+    """One loaded potential per model and process (loading takes seconds; reuse is safe:
+    ASE calculators recompute whenever the atoms change)."""
+    from reconstruction.energy import get_calculator
+
+    return get_calculator(model)
+
+
 def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]:
     """Relax (unless ``--no-relax``) and score the structure: (energy dict, step)."""
     from reconstruction.energy import DEFAULT_MODEL, DEFAULT_SCHEME, predict_formation_energy
@@ -130,7 +140,7 @@ def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]
     try:
         res = predict_formation_energy(
             structure, model=model, scheme=scheme, cache_dir=energy_cache_dir(),
-            **({"max_steps": 0} if args.no_relax else {}),
+            calc=_calculator(model), **({"max_steps": 0} if args.no_relax else {}),
         )  # fmt: skip
     except EnergyError as exc:
         return {"error": str(exc), "model": model}, _step(step_args, False, str(exc))
