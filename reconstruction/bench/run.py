@@ -24,15 +24,10 @@ def _lattice_summary(atoms) -> dict:
     return {"a": round(cellpar[0], 4), "b": round(cellpar[1], 4), "gamma": round(cellpar[5], 3)}
 
 
-def _spacegroup(atoms) -> str | None:
-    import spglib
+def _spacegroup(atoms) -> str:
+    from reconstruction.stem2cif.symmetry import spacegroup
 
-    spglib.error.OLD_ERROR_HANDLING = False  # raise SpglibError instead of returning None
-    cell = (atoms.cell[:], atoms.get_scaled_positions(), atoms.numbers)
-    try:
-        return spglib.get_symmetry_dataset(cell, symprec=0.1).international
-    except spglib.error.SpglibError:
-        return None
+    return spacegroup(atoms, symprec_A=0.1)[0]
 
 
 def _succeeded(atoms, tool: str, summary: str, timings: dict) -> dict:
