@@ -3,7 +3,8 @@
 Loaded with ``-p`` (pyproject's addopts) so that it runs before pytest-django reads the
 settings: it starts a cluster under ``var/test-postgres`` and points DATABASE_URL at it;
 pytest-django then creates ``test_automat`` there. This process owns the server and stops
-it when the session ends. Set DATABASE_URL yourself to test against another PostgreSQL.
+it when the session ends. Set DATABASE_URL yourself to test against another PostgreSQL, or
+AUTOMAT_TEST_PGDATA to give a concurrent session its own cluster directory.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
         return
     from automat_web.embedded_db import EmbeddedPostgres
 
-    _server = EmbeddedPostgres(ROOT / "var" / "test-postgres", database="automat")
+    pgdata = Path(os.environ.get("AUTOMAT_TEST_PGDATA") or ROOT / "var" / "test-postgres")
+    _server = EmbeddedPostgres(pgdata.resolve(), database="automat")
     _server.start()
     os.environ["DATABASE_URL"] = _server.url
 
