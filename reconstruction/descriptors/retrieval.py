@@ -1,0 +1,202 @@
+"""Template retrieval: the :class:`Retriever` protocol and an exact in-memory one.
+
+The reconstruction never imports the database: whoever calls it hands over a retriever
+(``templates_lib.services.retriever()`` is the pgvector one, :class:`ArrayRetriever`
+searches the shipped dump in memory, exactly).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from ase import Atoms
+
+from reconstruction.chemistry import parse_elements
+from reconstruction.descriptors.describe import Descriptor
+from reconstruction.descriptors.library import LibraryArrays, read_dump
+
+# Elements a user may leave out of the list (allow_subset): light atoms that are
+# invisible or nearly so next to heavier ones.
+LIGHT_ELEMENTS = frozenset({"H", "He", "Li", "Be", "B", "C", "N", "O", "F"})
+VECTORS = ("rich", "rdf")
+
+
+@dataclass(frozen=True)
+class TemplateMatch:
+    """One retrieved template.
+
+    Attributes
+    ----------
+    id : str
+        Source id (e.g. ``"c2dm-MoS2-H"``).
+    formula : str
+        Reduced formula.
+    elements : tuple of str
+        Sorted element set.
+    spacegroup : str
+        Hermann-Mauguin symbol.
+    distance : float
+        Cosine distance of the descriptors (0 identical, 1 orthogonal).
+    structure : ase.Atoms
+        The template's primitive cell (layer in xy, a along x).
+    formation_energy_per_atom : float or None
+        DFT formation energy [eV/atom] when known.
+    """
+
+    id: str
+    formula: str
+    elements: tuple[str, ...]
+    spacegroup: str
+    distance: float
+    structure: Atoms
+    formation_energy_per_atom: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, without the structure."""
+        return {
+            "id": self.id,
+            "formula": self.formula,
+            "elements": list(self.elements),
+            "spacegroup": self.spacegroup,
+            "distance": round(float(self.distance), 6),
+            "formation_energy_per_atom": self.formation_energy_per_atom,
+        }
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """Anything that returns the k nearest templates with the right elements."""
+
+    def top_k(
+        self,
+        descriptor: Descriptor,
+        elements: Sequence[str],
+        k: int = 10,
+        *,
+        allow_subset: bool = False,
+    ) -> list[TemplateMatch]: ...
+
+
+def element_key(elements: Sequence[str] | str) -> tuple[str, ...]:
+    """Sorted unique element symbols; raises ValueError on an unknown symbol."""
+    symbols = parse_elements(elements if isinstance(elements, str) else list(elements))
+    if not symbols:
+        raise ValueError("no elements given: list the elements present (e.g. Mo,S)")
+    return tuple(sorted(set(symbols)))
+
+
+def elements_allowed(template: Sequence[str], query: Sequence[str], *, allow_subset: bool) -> bool:
+    """Exact element set; with ``allow_subset`` the template may also hold light elements
+    (``LIGHT_ELEMENTS``) the user did not list."""
+    t, q = set(template), set(query)
+    if t == q:
+        return True
+    return allow_subset and q < t and (t - q) <= LIGHT_ELEMENTS
+
+
+def structure_from_cif(cif: str) -> Atoms:
+    from ase.io import read
+
+    return read(io.StringIO(cif), format="cif")
+
+
+def cosine_distance(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """1 - cos between each row of ``matrix`` (N, D) and ``query`` (D,)."""
+    norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(query)), 1e-12)
+    return 1.0 - (matrix @ query) / np.maximum(norms, 1e-12)
+
+
+class ArrayRetriever:
+    """Exact top-k in memory over a :class:`LibraryArrays` (benchmarks, CLI, tests).
+
+    Parameters
+    ----------
+    library : LibraryArrays
+        Records + vectors.
+    vector : str
+        Which descriptor ranks: ``"rich"`` (default) or ``"rdf"``.
+    """
+
+    def __init__(self, library: LibraryArrays, *, vector: str = "rich") -> None:
+        if vector not in VECTORS:
+            raise ValueError(f"vector must be one of {VECTORS}, got {vector!r}")
+        self.library = library
+        self.vector = vector
+        self._keys = [tuple(r["elements"]) for r in library.records]
+        self._by_key: dict[tuple[str, ...], np.ndarray] = {}
+        for i, key in enumerate(self._keys):
+            self._by_key.setdefault(key, []).append(i)  # type: ignore[union-attr]
+        self._by_key = {k: np.array(v) for k, v in self._by_key.items()}
+
+    @classmethod
+    def from_dump(cls, path: Path | None = None, *, vector: str = "rich") -> ArrayRetriever:
+        """The shipped library dump (``templates_lib/data/templates.npz``) or ``path``."""
+        return cls(_cached_dump(str(path) if path else None), vector=vector)
+
+    def __len__(self) -> int:
+        return len(self.library.records)
+
+    def without(self, ids: Sequence[str]) -> ArrayRetriever:
+        """The same library minus the templates ``ids`` (held-out tests)."""
+        drop = set(ids)
+        keep = [i for i, r in enumerate(self.library.records) if r["id"] not in drop]
+        lib = LibraryArrays(
+            [self.library.records[i] for i in keep],
+            self.library.rdf[keep],
+            self.library.rich[keep],
+            self.library.descriptor_version,
+        )
+        return ArrayRetriever(lib, vector=self.vector)
+
+    def candidates(self, elements: Sequence[str], *, allow_subset: bool = False) -> np.ndarray:
+        """Row indices whose element set is allowed for ``elements``."""
+        query = element_key(elements)
+        if not allow_subset:
+            return self._by_key.get(query, np.zeros(0, int))
+        rows = [
+            idx
+            for key, idx in self._by_key.items()
+            if elements_allowed(key, query, allow_subset=True)
+        ]
+        return np.concatenate(rows) if rows else np.zeros(0, int)
+
+    def top_k(
+        self,
+        descriptor: Descriptor,
+        elements: Sequence[str],
+        k: int = 10,
+        *,
+        allow_subset: bool = False,
+    ) -> list[TemplateMatch]:
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        rows = self.candidates(elements, allow_subset=allow_subset)
+        if len(rows) == 0:
+            return []
+        matrix = getattr(self.library, self.vector)[rows]
+        dist = cosine_distance(matrix, getattr(descriptor, self.vector))
+        order = np.argsort(dist, kind="stable")[:k]
+        return [self._match(int(rows[i]), float(dist[i])) for i in order]
+
+    def _match(self, row: int, distance: float) -> TemplateMatch:
+        r = self.library.records[row]
+        return TemplateMatch(
+            id=r["id"],
+            formula=r["formula"],
+            elements=tuple(r["elements"]),
+            spacegroup=r["spacegroup"],
+            distance=max(0.0, distance),
+            structure=structure_from_cif(r["cif"]),
+            formation_energy_per_atom=r.get("e_form"),
+        )
+
+
+@lru_cache(maxsize=2)
+def _cached_dump(path: str | None) -> LibraryArrays:
+    return read_dump(Path(path) if path else None)
