@@ -12,7 +12,6 @@ The energy stays ``null`` until property prediction is wired in.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 import time
@@ -22,9 +21,6 @@ from typing import Any
 import numpy as np
 
 PROG = "automat reconstruct"
-
-#: Overlay colours per element, in the order the elements were given.
-PALETTE = [(230, 60, 60), (60, 140, 255), (60, 200, 90), (240, 200, 40), (200, 80, 220)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,55 +103,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def energy_cache_dir() -> Path:
-    """Where elemental references are cached (``AUTOMAT_ENERGY_CACHE``, else
-    ``<repo>/var/energy_refs``), seeded with the shipped ones."""
-    import os
-
-    from reconstruction.energy.references import seed_cache
-
-    default = Path(__file__).resolve().parents[2] / "var" / "energy_refs"
-    cache = Path(os.environ.get("AUTOMAT_ENERGY_CACHE", default))
-    seed_cache(cache)
-    return cache
-
-
-@functools.lru_cache(maxsize=2)
-def _calculator(model: str):
-    """One loaded potential per model and process (loading takes seconds; reuse is safe:
-    ASE calculators recompute whenever the atoms change)."""
-    from reconstruction.energy import get_calculator
-
-    return get_calculator(model)
-
-
 def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]:
     """Relax (unless ``--no-relax``) and score the structure: (energy dict, step)."""
-    from reconstruction.energy import DEFAULT_MODEL, DEFAULT_SCHEME, predict_formation_energy
-    from reconstruction.energy.errors import EnergyError
+    from reconstruction.energy.properties import predict_properties as predict
 
-    model = args.energy_model or DEFAULT_MODEL
-    scheme = args.references or DEFAULT_SCHEME
-    step_args = {"model": model, "references": scheme, "relax": not args.no_relax}
-    try:
-        res = predict_formation_energy(
-            structure, model=model, scheme=scheme, cache_dir=energy_cache_dir(),
-            calc=_calculator(model), **({"max_steps": 0} if args.no_relax else {}),
-        )  # fmt: skip
-    except EnergyError as exc:
-        return {"error": str(exc), "model": model}, _step(step_args, False, str(exc))
-    if not res.ok:
-        return {"error": res.failure, "model": model}, _step(step_args, False, res.failure)
-    energy = {
-        "formation_energy_per_atom": round(res.e_form_eV_per_atom, 4),
-        "total_energy_per_atom": round(res.energy_eV_per_atom, 4),
-        "model": model,
-        "references": scheme,
-        "relaxed": not args.no_relax,
-        "converged": res.relax.converged,
-    }
-    summary = f"E_form = {res.e_form_eV_per_atom:.3f} eV/atom ({model}, {scheme} references)"
-    return energy, _step(step_args, True, summary)
+    out = predict(
+        structure, model=args.energy_model, references=args.references, relax=not args.no_relax
+    )
+    return out.energy, _step(out.args, out.ok, out.summary)
 
 
 def _step(args: dict, ok: bool, summary: str) -> dict:
@@ -207,21 +162,13 @@ def _reason(exc: Exception) -> str:
 
 def success_payload(result, step_args: dict, timings: dict, *, relax: bool) -> dict[str, Any]:
     """The ``result.json`` of a successful reconstruction."""
-    a, b, _, _, _, gamma = result.structure.cell.cellpar()
-    summary = (
-        f"{result.formula} ({result.spacegroup}), a={a:.3f} Å b={b:.3f} Å γ={gamma:.1f}°, "
-        f"{len(result.site_frac)} column site(s), {len(result.columns_xy_px)} columns, "
-        f"lattice residual {result.lattice.residual_A:.3f} Å"
-    )
+    from reconstruction.stem2cif import report
+
     return {
         "status": "succeeded",
         "formula": result.formula,
         "elements": list(result.elements),
-        "lattice": {
-            "a": round(float(a), 4),
-            "b": round(float(b), 4),
-            "gamma": round(float(gamma), 3),
-        },
+        "lattice": report.lattice_dict(result),
         "spacegroup": result.spacegroup,
         "energy": None,
         "template": None,
@@ -230,28 +177,10 @@ def success_payload(result, step_args: dict, timings: dict, *, relax: bool) -> d
         "mode": result.mode,
         "warnings": list(result.warnings),
         "timings_s": {**timings, "stem2cif_stages": result.timings_s},
-        "steps": [{"tool": "stem2cif", "args": step_args, "ok": True, "summary": summary}],
-        "stem2cif": {
-            "sites": [
-                {
-                    "frac": [round(float(v), 5) for v in uv],
-                    "element": element,
-                    "atoms": n,
-                    "confidence": round(float(c), 4),
-                    "intensity": round(float(i), 5),
-                }
-                for uv, (element, n), c, i in zip(
-                    result.site_frac,
-                    result.assignment.contents,
-                    result.assignment.confidence,
-                    result.site_intensity,
-                    strict=True,
-                )
-            ],
-            "lattice_image": result.lattice.as_dict(),
-            "fraction_explained": result.fraction_explained,
-            "n_columns": len(result.columns_xy_px),
-        },
+        "steps": [
+            {"tool": "stem2cif", "args": step_args, "ok": True, "summary": report.summary(result)}
+        ],
+        "stem2cif": report.details(result),
     }
 
 
@@ -272,36 +201,6 @@ def _write_failure(out: Path, reason: str, step_args: dict, timings: dict) -> No
 
 
 def _write_overlay(path: Path, image: np.ndarray, result) -> None:
-    """The image in grey with every detected column as a dot coloured by its element."""
-    from PIL import Image, ImageDraw
+    from reconstruction.stem2cif.report import write_overlay
 
-    from reconstruction.io.render import stretch_to_unit
-
-    grey = (stretch_to_unit(image) * 255).astype(np.uint8)
-    canvas = Image.fromarray(grey).convert("RGB")
-    if result is not None:
-        draw = ImageDraw.Draw(canvas)
-        colours = {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(result.elements)}
-        radius = max(2.0, 0.2 / result.pixel_size_A)
-        contents = result.assignment.contents
-        for (x, y), site in zip(result.columns_xy_px, result.column_site, strict=True):
-            element, n = contents[site]
-            box = [x - radius, y - radius, x + radius, y + radius]
-            # Stacked columns (two atoms along the beam) are drawn as rings.
-            if n > 1:
-                draw.ellipse(box, outline=colours[element], width=2)
-            else:
-                draw.ellipse(box, fill=colours[element])
-        _legend(draw, colours)
-    canvas.save(path)
-
-
-def _legend(draw, colours: dict[str, tuple[int, int, int]]) -> None:
-    for i, (element, colour) in enumerate(colours.items()):
-        y = 6 + 16 * i
-        draw.rectangle([6, y, 18, y + 12], fill=colour)
-        draw.text((24, y), element, fill=(255, 255, 255))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    write_overlay(path, image, result)

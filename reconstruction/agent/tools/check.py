@@ -1,0 +1,227 @@
+"""``check``: simulate the current structure as the image shows it and compare.
+
+The structure is rendered with the fast simulator at the image's pixel size, field and
+mode, rotated so that one of its cell vectors lies on a lattice vector measured in the
+image (both handednesses are tried: a mirrored image is the layer seen from the other
+side); the offset is the peak of the cross-correlation. Both images go through the same
+column-scale band-pass (the one STEM2CIF uses), so background and noise above the
+column scale do not count. The score is the normalised cross-correlation (1: identical up
+to contrast scale); the residual map is input minus simulation, both standardised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.geometry import cellpar_to_cell
+
+from reconstruction.agent.state import AgentState
+from reconstruction.agent.tools.base import Tool, ToolError, ToolOutput
+
+#: Lengths of a structure's cell vector and an image lattice vector that may be matched.
+LENGTH_TOLERANCE = 0.06
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Best pose of the structure on the image."""
+
+    rotation_deg: float
+    mirrored: bool
+    shift_px: tuple[float, float]  # (dx, dy)
+    score: float
+
+
+class CheckTool(Tool):
+    name = "check"
+    description = (
+        "Simulate the current structure under the image's conditions (pixel size, field, "
+        "mode; rotation and offset measured from the image) and compare it with the input "
+        "image: normalised cross-correlation score (1 = perfect; compare scores of "
+        "alternatives) and a residual map."
+    )
+    schema = {"type": "object", "properties": {}, "additionalProperties": False}
+
+    def run(self, state: AgentState, args: dict[str, Any]) -> ToolOutput:
+        if state.candidate is None:
+            raise ToolError("no structure to check: run stem2cif first")
+        cand = state.candidate
+        structure = standard_orientation(cand.structure)
+        target = _standardise(_bandpass(state.original, state.pixel_size_A, state.mode))
+        basis = _image_basis(state, cand)
+        angles = candidate_angles(structure, basis, state.pixel_size_A)
+        if not angles:
+            raise ToolError(
+                f"the structure's cell ({cand.lattice['a']:.2f} x {cand.lattice['b']:.2f} Å) "
+                "matches no lattice vector seen in the image"
+            )
+        best = align(structure, target, angles, state.pixel_size_A, state.mode)
+        sim = _standardise(
+            _bandpass(
+                render(structure, best, target.shape, state.pixel_size_A, state.mode),
+                state.pixel_size_A,
+                state.mode,
+            )
+        )
+        score = float(np.mean(sim * target))
+        residual = target - sim
+        artifacts = _write(state, residual, sim)
+        result = {
+            "score": round(score, 4),
+            "residual_rms": round(float(np.sqrt(np.mean(residual**2))), 4),
+            "rotation_deg": round(best.rotation_deg, 3),
+            "mirrored": best.mirrored,
+            "shift_A": [round(v * state.pixel_size_A, 4) for v in best.shift_px],
+            "structure_step": cand.step,
+            "source": cand.source,
+        }
+        state.check = dict(result)
+        summary = (
+            f"simulated vs input: score {score:.3f} (normalised cross-correlation), "
+            f"rotation {best.rotation_deg:.1f}°" + (", mirrored" if best.mirrored else "")
+        )
+        return ToolOutput(summary, result, artifacts)
+
+
+def standard_orientation(atoms: Atoms) -> Atoms:
+    """The layer with ``a`` along x and ``b`` in the upper half plane (same fractional
+    coordinates, so a left-handed cell comes out mirrored; both handednesses are tried)."""
+    out = atoms.copy()
+    out.set_cell(cellpar_to_cell(atoms.cell.cellpar()), scale_atoms=True)
+    out.pbc = True
+    return out
+
+
+def _image_basis(state: AgentState, cand) -> np.ndarray | None:
+    """Lattice vectors in the image (2, 2) [px], from STEM2CIF or measured here."""
+    if cand.stem2cif is not None:
+        return cand.stem2cif.lattice.basis
+    from reconstruction.errors import ReconstructionError
+    from reconstruction.stem2cif.lattice import find_lattice
+
+    filtered = _bandpass(state.image, state.pixel_size_A, state.mode)
+    try:
+        return find_lattice(filtered, pixel_size_A=state.pixel_size_A)
+    except ReconstructionError:
+        return None
+
+
+def candidate_angles(
+    structure: Atoms, basis_px: np.ndarray | None, pixel_size_A: float
+) -> list[float]:
+    """Angles [deg] at which the structure's ``a`` lies on an image lattice vector of the
+    same length (every 3° when the image lattice is unknown)."""
+    if basis_px is None:
+        return [float(a) for a in np.arange(0.0, 360.0, 3.0)]
+    a_len = float(np.linalg.norm(structure.cell[0, :2]))
+    angles: list[float] = []
+    for n in range(-3, 4):
+        for m in range(-3, 4):
+            v = basis_px @ np.array([n, m], float) * pixel_size_A
+            length = float(np.linalg.norm(v))
+            if length > 0 and abs(length / a_len - 1) <= LENGTH_TOLERANCE:
+                angle = float(np.degrees(np.arctan2(v[1], v[0]))) % 360.0
+                if all(abs((angle - b + 180) % 360 - 180) > 0.5 for b in angles):
+                    angles.append(angle)
+    return angles
+
+
+def render(structure: Atoms, pose: Alignment, shape, pixel_size_A: float, mode: str):
+    """Noise-free image of ``structure`` in ``pose`` (rotation, handedness, offset)."""
+    from reconstruction.simulate import ImagingConfig, simulate_fast
+
+    atoms = structure.copy()
+    dx, dy = pose.shift_px
+    d = np.array([dx, dy]) * pixel_size_A
+    if pose.mirrored:
+        # image = flip_y(R(-theta) s): a shift d in the image is s-shift R(theta) F d.
+        t = _rot(pose.rotation_deg) @ (np.array([1.0, -1.0]) * d)
+        angle = -pose.rotation_deg
+    else:
+        t = _rot(-pose.rotation_deg) @ d
+        angle = pose.rotation_deg
+    atoms.positions[:, :2] += t
+    atoms.wrap()
+    config = ImagingConfig(
+        mode=mode, dose_e_per_A2=None, pixel_size_A=pixel_size_A,
+        shape_px=tuple(shape), rotation_deg=angle,
+    )  # fmt: skip
+    clean = simulate_fast(atoms, config).clean.astype(np.float64)
+    return np.flipud(clean) if pose.mirrored else clean
+
+
+def align(structure: Atoms, target: np.ndarray, angles, pixel_size_A: float, mode: str):
+    """Best rotation, handedness and offset by FFT cross-correlation of band-passed images."""
+    best = Alignment(0.0, False, (0.0, 0.0), -np.inf)
+    spectrum = np.conj(np.fft.rfft2(target))
+    for angle in angles:
+        for mirrored in (False, True):
+            pose = Alignment(angle, mirrored, (0.0, 0.0), 0.0)
+            sim = _standardise(
+                _bandpass(render(structure, pose, target.shape, pixel_size_A, mode),
+                          pixel_size_A, mode)
+            )  # fmt: skip
+            xcorr = np.fft.irfft2(np.fft.rfft2(sim) * spectrum, s=target.shape) / target.size
+            iy, ix = np.unravel_index(int(np.argmax(xcorr)), xcorr.shape)
+            if xcorr[iy, ix] > best.score:
+                # xcorr[k] = sum sim[r + k] target[r]: the simulation must move by -k.
+                dy, dx = _subpixel(xcorr, iy, ix)
+                best = Alignment(angle, mirrored, (-dx, -dy), float(xcorr[iy, ix]))
+    return best
+
+
+def _subpixel(xcorr: np.ndarray, iy: int, ix: int) -> tuple[float, float]:
+    """Peak position (dy, dx) with parabolic interpolation, wrapped to [-n/2, n/2)."""
+    ny, nx = xcorr.shape
+
+    def vertex(m, c, p):
+        den = m - 2 * c + p
+        return 0.0 if den == 0 else 0.5 * (m - p) / den
+
+    c = xcorr[iy, ix]
+    fy = vertex(xcorr[(iy - 1) % ny, ix], c, xcorr[(iy + 1) % ny, ix])
+    fx = vertex(xcorr[iy, (ix - 1) % nx], c, xcorr[iy, (ix + 1) % nx])
+    y = (iy + fy + ny / 2) % ny - ny / 2
+    x = (ix + fx + nx / 2) % nx - nx / 2
+    return float(y), float(x)
+
+
+def _rot(deg: float) -> np.ndarray:
+    t = np.radians(deg)
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+
+def _bandpass(image: np.ndarray, pixel_size_A: float, mode: str) -> np.ndarray:
+    from reconstruction.stem2cif.peaks import bandpass
+
+    return bandpass(np.asarray(image, dtype=np.float64), pixel_size_A=pixel_size_A, mode=mode)
+
+
+def _standardise(image: np.ndarray) -> np.ndarray:
+    std = float(image.std())
+    if std == 0 or not np.isfinite(std):
+        raise ToolError("the image has no contrast to compare")
+    return (image - image.mean()) / std
+
+
+def _write(state: AgentState, residual: np.ndarray, sim: np.ndarray) -> dict:
+    """Residual map (blue: input below simulation, red: above) and the simulation."""
+    from PIL import Image
+
+    from reconstruction.io.render import stretch_to_unit
+
+    scale = max(float(np.percentile(np.abs(residual), 99.5)), 1e-9)
+    r = np.clip(residual / scale, -1, 1)
+    rgb = np.stack(
+        [1 - np.clip(-r, 0, 1), 1 - np.abs(r), 1 - np.clip(r, 0, 1)], axis=-1
+    )  # white at 0
+    png = state.artifact("residual.png")
+    Image.fromarray((rgb * 255).astype(np.uint8)).save(png)
+    simulated = state.artifact("simulated.png")
+    Image.fromarray((stretch_to_unit(sim) * 255).astype(np.uint8)).save(simulated)
+    npy = state.artifact("residual.npy")
+    np.save(npy, residual.astype(np.float32))
+    return {"residual": png, "simulated": simulated, "residual_npy": npy}

@@ -1,0 +1,56 @@
+"""``match_templates``: describe the current image and find the nearest known structures
+with the given elements (the retriever is handed in by the caller)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconstruction.agent.state import AgentState
+from reconstruction.agent.tools.base import Tool, ToolError, ToolOutput
+
+NO_LIBRARY = "no template library"
+
+
+class MatchTemplatesTool(Tool):
+    name = "match_templates"
+    description = (
+        "Describe the current image (pair-distance histogram in Å, lattice) and return the k "
+        "nearest templates (known structures) with the given elements, nearest first, with "
+        "their distances. Their ids can be passed to stem2cif."
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            "k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+            "allow_subset": {
+                "type": "boolean",
+                "description": "also templates with only some of the elements",
+                "default": False,
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def run(self, state: AgentState, args: dict[str, Any]) -> ToolOutput:
+        if state.retriever is None:
+            raise ToolError(NO_LIBRARY)
+        try:
+            from reconstruction.descriptors import describe_image
+        except ImportError as exc:
+            raise ToolError(f"template descriptors are not available ({exc})") from exc
+        descriptor = describe_image(state.image, pixel_size_A=state.pixel_size_A, mode=state.mode)
+        matches = state.retriever.top_k(
+            descriptor, state.elements, args["k"], allow_subset=args["allow_subset"]
+        )
+        state.matches = list(matches)
+        if descriptor.lattice and state.measured_lattice is None:
+            state.measured_lattice = dict(descriptor.lattice)
+        listed = [m.as_dict() for m in matches]
+        if not matches:
+            summary = f"no template with elements {', '.join(state.elements)}"
+        else:
+            best = matches[0]
+            summary = f"{len(matches)} template(s); nearest {best.id} ({best.formula}), " + (
+                f"distance {best.distance:.4f}"
+            )
+        return ToolOutput(summary, {"matches": listed, "lattice": descriptor.lattice})

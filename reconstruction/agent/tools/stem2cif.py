@@ -1,0 +1,185 @@
+"""``stem2cif``: the structure from the current image (STEM2CIF), optionally with heights
+from a matched template, or a matched template adopted on the measured cell."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from reconstruction.agent.state import AgentState, Candidate
+from reconstruction.agent.tools.base import Tool, ToolError, ToolOutput
+
+#: STEM2CIF settings a policy may change on a retry (lengths in Å).
+TUNABLE = {
+    "column_sigma_A": (0.05, 0.4, "smoothing at the column scale [Å]"),
+    "lattice_sigma_A": (0.05, 0.6, "smoothing for the lattice search [Å]"),
+    "background_sigma_A": (1.0, 10.0, "scale of the background removed [Å]"),
+    "site_threshold": (0.0, 0.5, "relative height of a motif site"),
+    "symprec_A": (0.01, 0.5, "tolerance of the symmetry search [Å]"),
+}
+
+
+class Stem2CifTool(Tool):
+    name = "stem2cif"
+    description = (
+        "Reconstruct the crystal structure from the current image: atom columns, lattice, "
+        "motif, elements per site, heights, symmetry, CIF. With 'template' (an id from "
+        "match_templates) heights come from that template; with source='template' the "
+        "template itself is adopted, scaled to the measured cell (use when reconstruction "
+        "from the image fails). Optional settings change the reconstruction on a retry."
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            "template": {
+                "type": ["string", "null"],
+                "description": "id of a template from match_templates",
+                "default": None,
+            },
+            "source": {
+                "type": "string",
+                "enum": ["image", "template"],
+                "description": "'image' (STEM2CIF) or 'template' (adopt the template)",
+                "default": "image",
+            },
+            **{
+                name: {"type": "number", "minimum": lo, "maximum": hi, "description": text}
+                for name, (lo, hi, text) in TUNABLE.items()
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    def run(self, state: AgentState, args: dict[str, Any]) -> ToolOutput:
+        match = _match(state, args["template"]) if args["template"] else None
+        if args["source"] == "template":
+            if match is None:
+                raise ToolError("source='template' needs a template id from match_templates")
+            return _adopt(state, match)
+        return _reconstruct(state, args, match)
+
+
+def _match(state: AgentState, template_id: str):
+    for m in state.matches:
+        if m.id == template_id:
+            return m
+    known = ", ".join(m.id for m in state.matches) or "none (run match_templates first)"
+    raise ToolError(f"no template {template_id!r} among the matches; known: {known}")
+
+
+def _template_ref(match) -> dict[str, Any]:
+    return {"id": match.id, "formula": match.formula, "distance": round(float(match.distance), 5)}
+
+
+def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
+    from reconstruction.stem2cif import Stem2CifConfig, reconstruct, report
+
+    options = {k: args[k] for k in TUNABLE if k in args}
+    config = replace(Stem2CifConfig(), **options)
+    result = reconstruct(
+        state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
+        mode=state.mode, config=config, template=None if match is None else match.structure,
+    )  # fmt: skip
+    overlay = state.artifact("overlay.png")
+    report.write_overlay(overlay, state.image, result)
+    cif = state.artifact("structure.cif")
+    cif.write_text(result.cif)
+    template = _template_ref(match) if match is not None else None
+    state.with_candidate(
+        Candidate(
+            structure=result.structure, cif=result.cif, formula=result.formula,
+            spacegroup=result.spacegroup, lattice=report.lattice_dict(result), step=state.step,
+            source="image", template=template, rotation_deg=result.lattice.rotation_deg,
+            stem2cif=result,
+        )
+    )  # fmt: skip
+    state.measured_lattice = report.lattice_dict(result)
+    numbers = {
+        "formula": result.formula,
+        "spacegroup": result.spacegroup,
+        "lattice": report.lattice_dict(result),
+        "lattice_residual_A": round(result.lattice.residual_A, 4),
+        "rotation_deg": round(result.lattice.rotation_deg, 3),
+        "n_sites": len(result.site_frac),
+        "n_columns": len(result.columns_xy_px),
+        "fraction_explained": round(result.fraction_explained, 4),
+        "min_site_confidence": round(float(np.min(result.assignment.confidence)), 4),
+        "warnings": list(result.warnings),
+        "template": template,
+        "source": "image",
+        "settings": options,
+    }
+    summary = report.summary(result)
+    if match is not None:
+        summary += f", heights from {match.id}"
+    return ToolOutput(summary, numbers, {"overlay": overlay, "cif": cif})
+
+
+def _adopt(state: AgentState, match) -> ToolOutput:
+    """The template's structure, its in-plane cell scaled to the measured lattice."""
+    from reconstruction.stem2cif import symmetry
+
+    given = set(state.elements)
+    have = set(match.structure.get_chemical_symbols())
+    if not have <= given:
+        raise ToolError(
+            f"template {match.id} ({match.formula}) holds {sorted(have - given)}, "
+            f"not among the elements given ({', '.join(state.elements)})"
+        )
+    atoms = match.structure.copy()
+    warnings: list[str] = []
+    scale = _scale(atoms, state.measured_lattice)
+    if scale is None:
+        warnings.append("no measured cell fits the template: its own cell is kept")
+    else:
+        cell = np.array(atoms.cell)
+        cell[:2, :2] *= scale
+        atoms.set_cell(cell, scale_atoms=True)
+        # Heights are not scaled with the in-plane cell.
+        atoms.positions[:, 2] = match.structure.positions[:, 2]
+    spg, _ = symmetry.spacegroup(atoms)
+    cif_text = symmetry.to_cif(atoms)
+    a, b, _, _, _, gamma = atoms.cell.cellpar()
+    lattice = {"a": round(float(a), 4), "b": round(float(b), 4), "gamma": round(float(gamma), 3)}
+    formula = atoms.get_chemical_formula(mode="reduce", empirical=True)
+    template = _template_ref(match)
+    state.with_candidate(
+        Candidate(
+            structure=atoms, cif=cif_text, formula=formula, spacegroup=spg, lattice=lattice,
+            step=state.step, source="template", template=template, rotation_deg=None,
+        )
+    )  # fmt: skip
+    cif = state.artifact("structure.cif")
+    cif.write_text(cif_text)
+    numbers = {
+        "formula": formula,
+        "spacegroup": spg,
+        "lattice": lattice,
+        "template": template,
+        "source": "template",
+        "in_plane_scale": None if scale is None else round(float(scale), 5),
+        "warnings": warnings,
+    }
+    summary = (
+        f"adopted template {match.id} ({formula}, {spg}), a={lattice['a']:.3f} Å "
+        f"b={lattice['b']:.3f} Å γ={lattice['gamma']:.1f}°"
+    )
+    return ToolOutput(summary, numbers, {"cif": cif})
+
+
+def _scale(atoms, measured: dict[str, float] | None) -> float | None:
+    """Isotropic in-plane scale that brings the template's reduced cell onto the measured
+    one, when the two agree within 15 % in both lengths (None otherwise)."""
+    from reconstruction.stem2cif.lattice import gauss_reduce
+
+    if not measured:
+        return None
+    cell = np.array(atoms.cell)[:2, :2].T
+    own = np.sort(np.linalg.norm(gauss_reduce(cell), axis=0))
+    seen = np.sort([measured["a"], measured["b"]])
+    ratio = seen / own
+    if np.any(np.abs(ratio - 1) > 0.15):
+        return None
+    return float(np.sqrt(ratio[0] * ratio[1]))
