@@ -9,6 +9,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("samples/", include("automat_web.samples.urls")),
     path("status/", include("automat_web.system.urls")),
+    path("runs/", include("automat_web.runs.urls")),
+    path("structures/", include("automat_web.structures.urls")),
     path("api/", include("automat_web.samples.api.urls")),
+    path("api/", include("automat_web.runs.api.urls")),
     path("admin/", admin.site.urls),
 ]

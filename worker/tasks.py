@@ -15,3 +15,25 @@ def heartbeat() -> str:
     hostname = heartbeat.request.hostname or "unknown"
     WorkerHeartbeat.record(hostname, broker_kind(settings.BROKER_URL))
     return hostname
+
+
+@shared_task(
+    name="worker.tasks.run_agent",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def run_agent(self, run_id: int) -> None:
+    """Process one run (a redelivery after a lost worker is a new attempt of the same run)."""
+    from automat_web.runs import services
+
+    services.run_agent(run_id, task_id=self.request.id or "", hostname=self.request.hostname or "")
+
+
+@shared_task(name="worker.tasks.sweep_runs", ignore_result=True, acks_late=False)
+def sweep_runs() -> dict:
+    """Requeue or fail runs whose worker vanished; send tasks that never reached the broker."""
+    from automat_web.runs import services
+
+    return services.sweep_stuck_runs()

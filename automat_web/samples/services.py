@@ -121,6 +121,7 @@ def ingest_upload(
         )
         _apply(sample, info, signal_index, stack, rendition, pixel_size_A)
         sample.save()
+    _start_processing(sample, owner)
     return UploadOutcome(sample, True, f"Uploaded “{sample.name}”.")
 
 
@@ -137,6 +138,7 @@ def set_pixel_size(sample: Sample, pixel_size_A: float | None) -> Sample:
     sample.calibration_source = cal.source or ""
     sample.calibration_note = cal.note[:255]
     sample.save(update_fields=["pixel_size_A", "calibration_source", "calibration_note", "updated"])
+    _start_processing(sample)
     return sample
 
 
@@ -154,6 +156,7 @@ def choose_signal(sample: Sample, signal: int | str, stack: str | None) -> Sampl
         if rendition is not None and not micrograph.metadata:
             micrograph.metadata = rendition.metadata
             micrograph.save(update_fields=["metadata"])
+    _start_processing(sample)
     return sample
 
 
@@ -165,6 +168,13 @@ def load_working_image(sample: Sample) -> np.ndarray:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _start_processing(sample: Sample, user: AbstractBaseUser | None = None) -> None:
+    """Queue the agent once a sample has a pixel size, a working image and its elements."""
+    from automat_web.runs.services import start_if_ready  # runs builds on samples
+
+    start_if_ready(sample, requested_by=user)
 
 
 def _name_the_file(message: str, path: Path, filename: str) -> str:

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from automat_web.accounts.groups import lab_groups
+from automat_web.runs.filters import filter_samples
 from automat_web.samples import services
 from automat_web.samples.forms import PixelSizeForm, SignalForm, UploadForm
 from automat_web.samples.models import Sample
@@ -40,8 +41,10 @@ def sample_list(request: HttpRequest) -> HttpResponse:
         samples = samples.ready()
     elif status == "needs_input":
         samples = samples.needing_input()
+    samples, filters = filter_samples(samples, request.GET)
     page = Paginator(samples, 50).get_page(request.GET.get("page"))
     context = {"page": page, "q": query, "status": status, "groups": lab_groups(request.user)}
+    context["filters"] = filters
     template = "samples/_table.html" if request.htmx else "samples/list.html"
     return render(request, template, context)
 

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from automat_web.accounts.groups import lab_groups
+from automat_web.runs.filters import filter_samples
 from automat_web.samples import services
 from automat_web.samples.api.serializers import (
     CalibrationSerializer,
@@ -41,7 +42,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             samples = samples.ready()
         elif params.get("status") == "needs_input":
             samples = samples.needing_input()
-        return samples
+        return filter_samples(samples, params)[0]
 
     def create(self, request: Request) -> Response:
         data = request.data  # parsing the body is what notices an oversized upload

@@ -1,0 +1,67 @@
+"""REST API for runs: the same services as the pages, filtered by the user's lab groups."""
+
+from __future__ import annotations
+
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from automat_web.runs import services
+from automat_web.runs.api.serializers import RunCreateSerializer, RunSerializer
+from automat_web.runs.models import Run
+from automat_web.samples.models import Sample
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs of the caller's lab groups (``?sample=``, ``?status=``). POST ``{"sample": id}``
+    to start one; ``cancel/`` and ``rerun/`` act on one."""
+
+    serializer_class = RunSerializer
+
+    def get_queryset(self):
+        # Object permissions do not cover list or create: filter here, check on create.
+        runs = Run.objects.visible_to(self.request.user).select_related("sample", "structure")
+        params = self.request.query_params
+        if params.get("sample", "").isdigit():
+            runs = runs.filter(sample_id=int(params["sample"]))
+        if params.get("status") in Run.Status.values:
+            runs = runs.filter(status=params["status"])
+        return runs
+
+    def create(self, request: Request) -> Response:
+        entered = RunCreateSerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        sample = (
+            Sample.objects.visible_to(request.user)
+            .filter(pk=entered.validated_data["sample"])
+            .first()
+        )
+        if sample is None:
+            raise ValidationError({"sample": ["no such sample in your lab groups"]})
+        try:
+            run = services.create_run(
+                sample, entered.validated_data["policy"], requested_by=request.user
+            )
+        except services.RunRejected as exc:
+            raise ValidationError({"sample": [str(exc)]}) from None
+        body = RunSerializer(run, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        try:
+            run = services.cancel(self.get_object())
+        except services.RunRejected as exc:
+            raise ValidationError({"status": [str(exc)]}) from None
+        return Response(RunSerializer(run, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"])
+    def rerun(self, request: Request, pk: str | None = None) -> Response:
+        try:
+            run = services.rerun(self.get_object(), requested_by=request.user)
+        except services.RunRejected as exc:
+            raise ValidationError({"status": [str(exc)]}) from None
+        body = RunSerializer(run, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)

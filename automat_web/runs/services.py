@@ -1,0 +1,524 @@
+"""Runs: create, process (what the Celery task calls), cancel, rerun and sweep.
+
+Processing is safe to repeat. A delivery *claims* the run with a conditional UPDATE that
+also counts the attempt; every later write of that delivery is conditional on the run still
+being in that attempt, and the final state flips in one transaction together with the
+Structure (one per run, a OneToOne). So a redelivered or duplicated task never writes a
+second structure, and a superseded attempt stops at its next step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from automat_web.lib.blobstore import sha256_file
+from automat_web.runs.models import Run, Step, StepArtifact
+from automat_web.samples.models import Sample, blob_store
+from automat_web.structures.models import Structure
+
+log = logging.getLogger(__name__)
+
+#: Name of the Celery task that processes one run (worker/tasks.py).
+TASK_NAME = "worker.tasks.run_agent"
+POLICIES = ("rules", "llm")
+#: Tool calls of a typical rule-based run, for the progress estimate.
+EXPECTED_STEPS = 5
+#: Seconds before the task's soft time limit at which the agent is asked to stop.
+STOP_MARGIN_S = 30
+
+
+class RunRejected(Exception):
+    """The run cannot be created or changed; ``str(error)`` is the message to show."""
+
+
+# --- creating, cancelling, rerunning -------------------------------------------------------
+
+
+def imaging_mode(sample: Sample) -> str:
+    """The agent's imaging mode for the sample's signal (iDPC unless the signal says so)."""
+    name = sample.signal.name.lower()
+    for mode in ("haadf", "abf"):
+        if mode in name:
+            return mode
+    return "idpc"
+
+
+def create_run(
+    sample: Sample, policy: str = "rules", *, requested_by: AbstractBaseUser | None = None
+) -> Run:
+    """Create a queued run of ``sample`` and send its task once the transaction commits."""
+    if policy not in POLICIES:
+        raise RunRejected(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
+    if policy == "llm" and not (settings.LLM_BASE_URL and settings.LLM_MODEL):
+        raise RunRejected("the llm policy needs AUTOMAT_LLM_BASE_URL and AUTOMAT_LLM_MODEL")
+    if not sample.is_ready:
+        raise RunRejected(f"this sample cannot be processed yet: it {sample.status_label}")
+    if not sample.elements:
+        raise RunRejected("this sample cannot be processed yet: say which elements it holds")
+    with transaction.atomic():
+        run = Run.objects.create(
+            sample=sample,
+            policy=policy,
+            mode=imaging_mode(sample),
+            requested_by=requested_by if requested_by and requested_by.pk else None,
+            celery_task_id=str(uuid.uuid4()),
+        )
+        transaction.on_commit(lambda: enqueue(run.pk))
+    return run
+
+
+def start_if_ready(sample: Sample, *, requested_by: AbstractBaseUser | None = None) -> Run | None:
+    """Start processing a sample that has what it needs and no run yet (uploads call this)."""
+    if not sample.is_ready or not sample.elements or sample.runs.exists():
+        return None
+    return create_run(sample, requested_by=requested_by)
+
+
+def rerun(run: Run, *, requested_by: AbstractBaseUser | None = None) -> Run:
+    """A new run of the same sample and policy (the old one and its steps are kept)."""
+    if run.is_active:
+        raise RunRejected("this run is still going: cancel it first")
+    return create_run(run.sample, run.policy, requested_by=requested_by)
+
+
+def cancel(run: Run) -> Run:
+    """Cancel a run: a queued one at once, a running one at its next step."""
+    now = timezone.now()
+    updated = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
+        status=Run.Status.CANCELLED, cancel_requested=True, finished=now, error="cancelled"
+    ) or Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).update(cancel_requested=True)
+    if not updated:
+        run.refresh_from_db()
+        raise RunRejected(f"this run has already {run.status}")
+    run.refresh_from_db()
+    return run
+
+
+def enqueue(run_id: int) -> bool:
+    """Send the run's task (with the id stored on the row); False if the broker refused.
+
+    A run whose task could not be sent stays queued with ``enqueued`` unset; the sweep
+    sends it again.
+    """
+    from worker.celery import app
+
+    run = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).first()
+    if run is None:
+        return False
+    try:
+        with app.connection_for_write() as conn:
+            app.send_task(
+                TASK_NAME,
+                args=[run_id],
+                task_id=run.celery_task_id or None,
+                connection=conn,
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+            )
+    except Exception:  # the broker is down: keep the run queued for the sweep
+        log.exception("could not send the task of run %s; the sweep will retry", run_id)
+        return False
+    Run.objects.filter(pk=run_id).update(enqueued=timezone.now())
+    return True
+
+
+# --- processing (the Celery task) ----------------------------------------------------------
+
+
+def run_agent(run_id: int, *, task_id: str = "", hostname: str = "") -> Run | None:
+    """Run the agent on the run's sample and record everything; what the task calls.
+
+    Returns the run, or None if there was nothing to do (finished, cancelled, unknown).
+    """
+    attempt = _claim(run_id, task_id=task_id, hostname=hostname)
+    if attempt is None:
+        return None
+    run = Run.objects.select_related("sample").get(pk=run_id)
+    if attempt > settings.RUN_MAX_ATTEMPTS:
+        return _fail(
+            run,
+            attempt,
+            f"gave up after {attempt - 1} attempts: the worker processing this run was "
+            "lost each time (killed, or out of memory?)",
+        )
+    workdir = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=_scratch_dir()))
+    try:
+        return _run_agent(run, attempt, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from automat_web.samples.services import UploadRejected, load_working_image
+    from reconstruction import agent
+
+    sample = run.sample
+    try:
+        image = load_working_image(sample)
+    except (UploadRejected, OSError, ValueError) as exc:
+        return _fail(run, attempt, f"cannot read the working image: {exc}")
+    stopper = _Stopper(run.pk, attempt)
+    try:
+        result = agent.run_agent(
+            image,
+            pixel_size_A=sample.pixel_size_A,
+            elements=list(sample.elements),
+            mode=run.mode,
+            policy=run.policy,
+            retriever=template_retriever(),
+            artifacts_dir=workdir,
+            on_step=_StepWriter(run.pk, attempt),
+            should_stop=stopper,
+            energy_model=settings.RUN_ENERGY_MODEL or None,
+            relax=settings.RUN_RELAX,
+            llm=llm_settings() if run.policy == "llm" else None,
+        )
+    except SoftTimeLimitExceeded:
+        return _fail(run, attempt, _time_limit_message())
+    except RunRejected as exc:
+        return _fail(run, attempt, str(exc))
+    except Exception:
+        log.exception("run %s failed unexpectedly", run.pk)
+        return _fail(run, attempt, "unexpected error:\n" + traceback.format_exc(limit=20))
+    if stopper.timed_out and result.status != "succeeded":
+        return _fail(run, attempt, _time_limit_message())
+    return _finish(run, attempt, result)
+
+
+def llm_settings():
+    """The "llm" policy's endpoint from the settings (``AUTOMAT_LLM_*``)."""
+    from reconstruction.agent import LLMSettings
+
+    if not (settings.LLM_BASE_URL and settings.LLM_MODEL):
+        raise RunRejected(
+            "the llm policy needs an endpoint: set AUTOMAT_LLM_BASE_URL and AUTOMAT_LLM_MODEL"
+        )
+    return LLMSettings(
+        base_url=settings.LLM_BASE_URL, model=settings.LLM_MODEL, api_key=settings.LLM_API_KEY
+    )
+
+
+def template_retriever():
+    """The template library's retriever, or None when it is not installed or empty."""
+    try:
+        from templates_lib.services import retriever
+    except ImportError:
+        return None
+    try:
+        return retriever()
+    except Exception:
+        log.exception("the template library is unavailable; running without templates")
+        return None
+
+
+def _claim(run_id: int, *, task_id: str, hostname: str) -> int | None:
+    """Take the run for this delivery and count the attempt; None if there is nothing to do."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = Run.objects.filter(
+            pk=run_id, status__in=Run.ACTIVE, cancel_requested=False
+        ).update(
+            status=Run.Status.RUNNING,
+            attempts=F("attempts") + 1,
+            started=now,
+            heartbeat=now,
+            progress=0.0,
+            worker=hostname[:255],
+            worker_pid=os.getpid(),
+            **({"celery_task_id": task_id} if task_id else {}),
+        )
+        if not claimed:
+            # Cancelled while its worker was lost: the redelivery only records that.
+            Run.objects.filter(pk=run_id, status__in=Run.ACTIVE, cancel_requested=True).update(
+                status=Run.Status.CANCELLED, finished=now, error="cancelled"
+            )
+            return None
+        return Run.objects.values_list("attempts", flat=True).get(pk=run_id)
+
+
+class _Stopper:
+    """``should_stop`` for the agent: cancelled, superseded, or near the time limit."""
+
+    def __init__(self, run_id: int, attempt: int) -> None:
+        self.run_id = run_id
+        self.attempt = attempt
+        self.deadline = time.monotonic() + settings.TASK_TIME_LIMIT_S - 5 - STOP_MARGIN_S
+        self.timed_out = False
+
+    def __call__(self) -> bool:
+        if time.monotonic() > self.deadline:
+            self.timed_out = True
+            return True
+        state = Run.objects.filter(pk=self.run_id).values("status", "attempts", "cancel_requested")
+        row = state.first()
+        return (
+            row is None
+            or row["cancel_requested"]
+            or row["status"] != Run.Status.RUNNING
+            or row["attempts"] != self.attempt
+        )
+
+
+class _StepWriter:
+    """``on_step`` for the agent: one Step row (and its artifacts) per finished tool call."""
+
+    def __init__(self, run_id: int, attempt: int) -> None:
+        self.run_id = run_id
+        self.attempt = attempt
+
+    def __call__(self, record) -> None:
+        artifacts = {name: _store(Path(path)) for name, path in record.artifacts.items()}
+        with transaction.atomic():
+            step, _ = Step.objects.update_or_create(
+                run_id=self.run_id,
+                attempt=self.attempt,
+                index=record.index,
+                defaults={
+                    "tool": record.tool[:64],
+                    "args": json_safe(record.args),
+                    "ok": bool(record.ok),
+                    "summary": record.summary or "",
+                    "result": json_safe(record.result),
+                    "duration_s": float(record.duration_s or 0.0),
+                    "error": record.error or "",
+                    "message": record.message or "",
+                },
+            )
+            for name, (sha256, suffix, size) in artifacts.items():
+                StepArtifact.objects.update_or_create(
+                    step=step,
+                    name=name[:128],
+                    defaults={"sha256": sha256, "suffix": suffix, "size_bytes": size},
+                )
+        done = min(0.95, (record.index + 1) / EXPECTED_STEPS)
+        Run.objects.filter(pk=self.run_id, attempts=self.attempt).update(
+            progress=done, heartbeat=timezone.now()
+        )
+
+
+def _store(path: Path) -> tuple[str, str, int]:
+    """Put an artifact file into the blob store: (sha256, suffix, size)."""
+    sha256 = sha256_file(path)
+    suffix = path.suffix.lower()[:16]
+    blob_store().put_file(path, sha256=sha256, suffix=suffix)
+    return sha256, suffix, path.stat().st_size
+
+
+def _finish(run: Run, attempt: int, result) -> Run:
+    """Record the agent's result: the run's final state and, on success, its Structure, in
+    one transaction and only if this attempt still owns the run."""
+    status = {
+        "succeeded": Run.Status.SUCCEEDED,
+        "cancelled": Run.Status.CANCELLED,
+    }.get(result.status, Run.Status.FAILED)
+    payload = json_safe(result.as_dict())
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.attempts != attempt or locked.status != Run.Status.RUNNING:
+            log.warning("run %s attempt %s was superseded; result dropped", run.pk, attempt)
+            return locked
+        if status == Run.Status.SUCCEEDED and result.cif:
+            Structure.objects.get_or_create(run=locked, defaults=structure_fields(result))
+        elif status == Run.Status.SUCCEEDED:
+            status = Run.Status.FAILED
+        locked.status = status
+        locked.error = _error_text(status, result)
+        locked.progress = 1.0 if status == Run.Status.SUCCEEDED else locked.progress
+        locked.timings_s = json_safe(result.timings_s or {})
+        locked.matches = json_safe(result.matches or [])
+        locked.result = payload
+        locked.finished = timezone.now()
+        locked.save()
+    return locked
+
+
+def _error_text(status: str, result) -> str:
+    if status == Run.Status.SUCCEEDED:
+        return ""
+    if status == Run.Status.CANCELLED:
+        return result.error or "cancelled"
+    return result.error or "the agent produced no structure"
+
+
+def structure_fields(result) -> dict[str, Any]:
+    """Structure columns from an AgentResult."""
+    lattice = result.lattice or {}
+    energy = result.energy or {}
+    template = result.template or {}
+    return {
+        "cif": result.cif,
+        "formula": (result.formula or "")[:64],
+        "elements": list(result.elements or []),
+        "a": _number(lattice.get("a")),
+        "b": _number(lattice.get("b")),
+        "gamma": _number(lattice.get("gamma")),
+        "spacegroup": (result.spacegroup or "")[:32],
+        "formation_energy_per_atom": _number(energy.get("formation_energy_per_atom")),
+        "total_energy_per_atom": _number(energy.get("total_energy_per_atom")),
+        "energy_model": str(energy.get("model") or "")[:64],
+        "relaxed": energy.get("relaxed"),
+        "template_id": str(template.get("id") or "")[:128],
+        "template_distance": _number(template.get("distance")),
+    }
+
+
+def _fail(run: Run, attempt: int, error: str) -> Run:
+    Run.objects.filter(pk=run.pk, attempts=attempt, status=Run.Status.RUNNING).update(
+        status=Run.Status.FAILED, error=error, finished=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _time_limit_message() -> str:
+    return (
+        f"stopped at the time limit of {settings.TASK_TIME_LIMIT_S} s "
+        "(AUTOMAT_TASK_TIME_LIMIT_S); the steps done so far are kept"
+    )
+
+
+def _scratch_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "tmp" / "runs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- the sweep (beat) -----------------------------------------------------------------------
+
+
+def sweep_stuck_runs(*, now: datetime | None = None) -> dict[str, list[int]]:
+    """Requeue (or fail, when out of attempts) runs whose worker vanished, and send the
+    tasks that never reached the broker. A killed worker fires no signal, and some brokers
+    (the SQL transport) never redeliver a message its dead consumer had taken.
+    """
+    now = now or timezone.now()
+    stuck_before = now - timedelta(seconds=settings.TASK_TIME_LIMIT_S + settings.RUN_SWEEP_MARGIN_S)
+    report: dict[str, list[int]] = {"requeued": [], "failed": [], "sent": []}
+    for run in Run.objects.filter(status=Run.Status.RUNNING, started__lt=stuck_before):
+        if run.attempts >= settings.RUN_MAX_ATTEMPTS:
+            if _fail(run, run.attempts, _lost_message(run)).status == Run.Status.FAILED:
+                report["failed"].append(run.pk)
+            continue
+        requeued = Run.objects.filter(
+            pk=run.pk, status=Run.Status.RUNNING, attempts=run.attempts
+        ).update(status=Run.Status.QUEUED, celery_task_id=str(uuid.uuid4()), enqueued=None)
+        if requeued:
+            report["requeued"].append(run.pk)
+            enqueue(run.pk)
+    unsent = Run.objects.filter(
+        status=Run.Status.QUEUED, enqueued__isnull=True, created__lt=now - timedelta(seconds=60)
+    )
+    for run_id in unsent.values_list("pk", flat=True):
+        if enqueue(run_id):
+            report["sent"].append(run_id)
+    if any(report.values()):
+        log.warning("sweep of stuck runs: %s", report)
+    return report
+
+
+def _lost_message(run: Run) -> str:
+    return (
+        f"gave up after {run.attempts} attempts: no result within the time limit "
+        f"({settings.TASK_TIME_LIMIT_S} s); the worker was probably lost"
+    )
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as JSON PostgreSQL accepts: NaN and infinities become null, paths and
+    NumPy scalars plain values."""
+    return json.loads(json.dumps(value, default=_default), parse_constant=lambda _: None)
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def run_summary(run: Run) -> dict[str, Any]:
+    """The run as JSON (what ``automat submit --wait`` prints and the API nests)."""
+    structure = Structure.objects.filter(run=run).first()
+    steps = [
+        {
+            "index": s.index,
+            "tool": s.tool,
+            "args": s.args,
+            "ok": s.ok,
+            "summary": s.summary,
+            "duration_s": s.duration_s,
+            "error": s.error or None,
+        }
+        for s in run.current_steps()
+    ]
+    return {
+        "id": run.pk,
+        "sample": run.sample_id,
+        "status": run.status,
+        "policy": run.policy,
+        "attempts": run.attempts,
+        "error": run.error or None,
+        "steps": steps,
+        "formula": structure.formula if structure else None,
+        "spacegroup": structure.spacegroup if structure else None,
+        "lattice": (
+            {"a": structure.a, "b": structure.b, "gamma": structure.gamma} if structure else None
+        ),
+        "energy": (
+            {
+                "formation_energy_per_atom": structure.formation_energy_per_atom,
+                "total_energy_per_atom": structure.total_energy_per_atom,
+                "model": structure.energy_model,
+                "relaxed": structure.relaxed,
+            }
+            if structure
+            else None
+        ),
+        "timings_s": run.timings_s,
+    }
+
+
+def wait_for_run(
+    run: Run, *, timeout_s: float, poll_s: float = 1.0, on_poll: Callable | None = None
+) -> Run:
+    """Poll the run's row until it finishes or ``timeout_s`` passes; returns it refreshed."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        run.refresh_from_db()
+        if on_poll:
+            on_poll(run)
+        if not run.is_active or time.monotonic() > deadline:
+            return run
+        time.sleep(poll_s)

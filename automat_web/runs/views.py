@@ -1,0 +1,85 @@
+"""Run pages: the run panel (polled by htmx while the run is going), start, cancel, rerun,
+artifact downloads. Everything is fetched through ``visible_to``: another lab's run is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from automat_web.runs import services
+from automat_web.runs.models import Run, StepArtifact
+from automat_web.samples.models import Sample
+
+
+def _visible(request: HttpRequest, pk: int) -> Run:
+    return get_object_or_404(Run.objects.visible_to(request.user).select_related("sample"), pk=pk)
+
+
+def _panel(request: HttpRequest, run: Run, *, status: int = 200) -> HttpResponse:
+    """The run panel as an htmx fragment, or the sample page for a plain request."""
+    if request.htmx:
+        return render(request, "runs/_run.html", {"run": run, "sample": run.sample}, status=status)
+    return redirect(run.sample)
+
+
+@login_required
+def panel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _panel(request, _visible(request, pk))
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, sample_pk: int) -> HttpResponse:
+    sample = get_object_or_404(Sample.objects.visible_to(request.user), pk=sample_pk)
+    try:
+        run = services.create_run(
+            sample, request.POST.get("policy", "rules"), requested_by=request.user
+        )
+    except services.RunRejected as exc:
+        messages.error(request, str(exc))
+        return redirect(sample)
+    return _panel(request, run)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _visible(request, pk)
+    try:
+        run = services.cancel(run)
+    except services.RunRejected as exc:
+        messages.error(request, str(exc))
+    return _panel(request, run)
+
+
+@login_required
+@require_POST
+def rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _visible(request, pk)
+    try:
+        run = services.rerun(run, requested_by=request.user)
+    except services.RunRejected as exc:
+        messages.error(request, str(exc))
+    return _panel(request, run)
+
+
+@login_required
+def artifact(request: HttpRequest, pk: int, artifact_pk: int) -> FileResponse:
+    run = _visible(request, pk)
+    item = get_object_or_404(
+        StepArtifact.objects.select_related("step"), pk=artifact_pk, step__run=run
+    )
+    if not item.path.exists():
+        raise Http404("file not available")
+    response = FileResponse(
+        open(item.path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=not item.is_image,
+        filename=item.filename,
+        content_type=item.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
