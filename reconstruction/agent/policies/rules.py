@@ -1,10 +1,14 @@
 """The default policy: fixed rules, deterministic.
 
-Denoise when the noise estimate says so (again if still noisy); match templates; run
-STEM2CIF (heights from the nearest template); check it by simulation. When the check or
-STEM2CIF's own quality numbers fail: retry with changed settings, then fall back to the
-template adopted on the measured cell; an attempt whose check is worse than the best so
-far is rolled back. Then predict properties of the structure kept.
+1. Denoise when the noise estimate says so; once more if it is still noisy.
+2. Match templates (when a library is available).
+3. Reconstruct with STEM2CIF (heights from the nearest template) and check it by
+   simulation.
+4. While the check or STEM2CIF's own quality numbers fail, try the next attempt: changed
+   STEM2CIF settings, the undenoised image (when it was denoised), then the nearest
+   template adopted on the measured cell. An attempt whose check is worse than the best so
+   far is rolled back.
+5. Predict the properties of the structure kept.
 """
 
 from __future__ import annotations
@@ -24,19 +28,22 @@ class RulesConfig:
     Attributes
     ----------
     min_score : float
-        Check score (normalised cross-correlation) below which a reconstruction is retried.
+        Check score (normalised cross-correlation) below which the next attempt is tried.
     min_fraction_explained : float
-        Share of bright spots on the lattice below which it is retried.
+        Share of bright spots on the lattice below which the next attempt is tried.
+    denoise_method : str
+        Denoiser of step 1 (``reconstruction.denoise.METHODS``).
     denoise_passes : int
         Most denoising passes.
     k : int
         Templates retrieved.
-    retries : list of dict
+    retries : tuple of dict
         STEM2CIF settings tried, in order, when a reconstruction fails its checks.
     """
 
     min_score: float = 0.5
     min_fraction_explained: float = 0.8
+    denoise_method: str = "moe"
     denoise_passes: int = 2
     k: int = 10
     retries: tuple[dict[str, Any], ...] = field(
@@ -47,14 +54,21 @@ class RulesConfig:
     )
 
 
-Plan = Generator[Action | Finish, StepRecord | None, None]
+Plan = Generator[Action | Finish, StepRecord, None]
+
+
+@dataclass
+class _Progress:
+    best: float | None = None  # best check score so far
+    last_error: str | None = None
+    denoise_step: int | None = None  # first step that changed the image
 
 
 class RulesPolicy:
     """Deterministic rules (see the module docstring)."""
 
     name = "rules"
-    max_steps = 30
+    max_steps = 40
 
     def __init__(self, config: RulesConfig | None = None) -> None:
         self.config = config or RulesConfig()
@@ -64,67 +78,78 @@ class RulesPolicy:
         if self._plan is None:
             self._plan = self.plan(run)
             return next(self._plan)
-        return self._plan.send(run.steps[-1] if run.steps else None)
+        return self._plan.send(run.steps[-1])
 
     def plan(self, run: RunView) -> Plan:
         cfg = self.config
-        yield from self._denoise(run)
-        matches: list[dict] = []
+        progress = _Progress()
+        progress.denoise_step = yield from self._denoise(run)
+        template = None
         if run.has_retriever:
             step = yield Action("match_templates", {"k": cfg.k}, "find known structures like it")
-            if step.ok:
-                matches = step.result["matches"]
-        template = matches[0]["id"] if matches else None
-        best: float | None = None
-        attempts: list[tuple[dict[str, Any], str]] = [
-            ({"template": template}, "reconstruct from the image"
-             + (f", heights from the nearest template {template}" if template else "")),
-        ]  # fmt: skip
-        attempts += [
-            ({"template": template, **settings}, f"retry with changed settings {settings}")
-            for settings in cfg.retries
-        ]
-        if template:
-            attempts.append(
-                ({"template": template, "source": "template"},
-                 f"fall back to the template {template} on the measured cell"),
-            )  # fmt: skip
-        last_error: str | None = None
-        for i, (args, why) in enumerate(attempts):
-            reason = why if i == 0 else f"{self._why(best, last_error)}: {why}"
-            step = yield Action("stem2cif", args, reason)
+            if step.ok and step.result["matches"]:
+                template = step.result["matches"][0]["id"]
+        for why, prelude, args in self._attempts(template, progress.denoise_step):
+            if progress.best is not None or progress.last_error is not None:
+                why = f"{self._failed(progress)}: {why}"
+            first = None
+            for action in prelude:
+                step = yield Action(action.tool, action.args, why)
+                first = step.index if first is None else first
+            step = yield Action("stem2cif", args, why)
+            first = step.index if first is None else first
             if not step.ok:
-                last_error = step.error
+                progress.last_error = step.error
                 continue
-            made = step.index
             check = yield Action("check", {}, "simulate the structure and compare with the image")
             score = check.result.get("score") if check.ok else None
-            if best is not None and (score is None or score < best):
+            if progress.best is not None and (score is None or score <= progress.best):
                 yield Action(
-                    "rollback", {"step": made},
-                    f"the check got worse ({_fmt(score)} < {best:.3f}): keep the structure before",
+                    "rollback", {"step": first},
+                    f"the check did not improve ({_fmt(score)} vs {progress.best:.3f}): "
+                    "keep the structure before",
                 )  # fmt: skip
                 continue
-            best = score if score is not None else best
+            if score is not None:
+                progress.best = score
             if self._good(step, score):
                 break
         if run.state.candidate is None:
-            yield Finish(False, f"no structure: {last_error}")
+            yield Finish(False, f"no structure: {progress.last_error}")
             return
         yield Action("predict_properties", {}, "formation energy of the structure kept")
         yield Finish(True)
 
-    def _denoise(self, run: RunView) -> Plan:
+    def _attempts(self, template: str | None, denoise_step: int | None):
+        """(why, actions before stem2cif, stem2cif args), in the order they are tried."""
+        base = {"template": template} if template else {}
+        heights = f", heights from the nearest template {template}" if template else ""
+        yield "reconstruct from the image" + heights, [], dict(base)
+        for settings in self.config.retries:
+            yield f"retry with changed settings {settings}", [], {**base, **settings}
+        if denoise_step is not None:
+            undo = Action("rollback", {"step": denoise_step})
+            yield "reconstruct from the image as recorded, without denoising", [undo], dict(base)
+        if template:
+            args = {"template": template, "source": "template"}
+            yield f"fall back to the template {template} on the measured cell", [], args
+
+    def _denoise(self, run: RunView) -> Generator[Action, StepRecord, int | None]:
+        """Denoising passes; returns the first step that changed the image."""
         if "denoise" not in run.tools:
-            return
+            return None
+        method = self.config.denoise_method
         step = yield Action(
-            "denoise", {"if_noisy": True}, "estimate the noise; denoise if it says so"
-        )
+            "denoise", {"method": method, "if_noisy": True},
+            "estimate the noise; denoise if it says so",
+        )  # fmt: skip
+        first = step.index if step.ok and step.result.get("denoised") else None
         for _ in range(self.config.denoise_passes - 1):
             after = step.result.get("noise_after") if step.ok else None
-            if not (step.result.get("denoised") and after and after.get("noisy")):
-                return
-            step = yield Action("denoise", {}, "still noisy after denoising: once more")
+            if not (step.ok and step.result.get("denoised") and after and after.get("noisy")):
+                break
+            step = yield Action("denoise", {"method": method}, "still noisy: denoise once more")
+        return first
 
     def _good(self, step: StepRecord, score: float | None) -> bool:
         explained = step.result.get("fraction_explained", 1.0)
@@ -134,10 +159,10 @@ class RulesPolicy:
             and explained >= self.config.min_fraction_explained
         )
 
-    def _why(self, best: float | None, error: str | None) -> str:
-        if best is None:
-            return "reconstruction failed" if error else "no checked structure yet"
-        return f"check score {best:.3f} or the share of spots explained is too low"
+    def _failed(self, progress: _Progress) -> str:
+        if progress.best is None:
+            return "reconstruction failed"
+        return f"check score {progress.best:.3f} or the share of spots explained too low"
 
 
 def _fmt(score: float | None) -> str:

@@ -21,6 +21,8 @@ from ase.geometry import cellpar_to_cell
 from reconstruction.agent.state import AgentState
 from reconstruction.agent.tools.base import Tool, ToolError, ToolOutput
 
+#: Side of the central square on which rotation and offset are searched [px].
+SEARCH_PX = 192
 #: Lengths of a structure's cell vector and an image lattice vector that may be matched.
 LENGTH_TOLERANCE = 0.06
 
@@ -58,7 +60,11 @@ class CheckTool(Tool):
                 f"the structure's cell ({cand.lattice['a']:.2f} x {cand.lattice['b']:.2f} Å) "
                 "matches no lattice vector seen in the image"
             )
-        best = align(structure, target, angles, state.pixel_size_A, state.mode)
+        # The pose is searched on the central part of the field (same centre, so the same
+        # rotation and offset hold for the whole field), then rendered once in full.
+        crop = _central(target.shape, SEARCH_PX)
+        search = _standardise(target[crop])
+        best = align(structure, search, angles, state.pixel_size_A, state.mode)
         sim = _standardise(
             _bandpass(
                 render(structure, best, target.shape, state.pixel_size_A, state.mode),
@@ -95,7 +101,7 @@ def standard_orientation(atoms: Atoms) -> Atoms:
     return out
 
 
-def _image_basis(state: AgentState, cand) -> np.ndarray | None:
+def _image_basis(state: AgentState, cand) -> np.ndarray:
     """Lattice vectors in the image (2, 2) [px], from STEM2CIF or measured here."""
     if cand.stem2cif is not None:
         return cand.stem2cif.lattice.basis
@@ -105,17 +111,13 @@ def _image_basis(state: AgentState, cand) -> np.ndarray | None:
     filtered = _bandpass(state.image, state.pixel_size_A, state.mode)
     try:
         return find_lattice(filtered, pixel_size_A=state.pixel_size_A)
-    except ReconstructionError:
-        return None
+    except ReconstructionError as exc:
+        raise ToolError(f"no lattice in the image to align the structure on ({exc})") from exc
 
 
-def candidate_angles(
-    structure: Atoms, basis_px: np.ndarray | None, pixel_size_A: float
-) -> list[float]:
+def candidate_angles(structure: Atoms, basis_px: np.ndarray, pixel_size_A: float) -> list[float]:
     """Angles [deg] at which the structure's ``a`` lies on an image lattice vector of the
-    same length (every 3° when the image lattice is unknown)."""
-    if basis_px is None:
-        return [float(a) for a in np.arange(0.0, 360.0, 3.0)]
+    same length (within ``LENGTH_TOLERANCE``)."""
     a_len = float(np.linalg.norm(structure.cell[0, :2]))
     angles: list[float] = []
     for n in range(-3, 4):
@@ -187,6 +189,16 @@ def _subpixel(xcorr: np.ndarray, iy: int, ix: int) -> tuple[float, float]:
     y = (iy + fy + ny / 2) % ny - ny / 2
     x = (ix + fx + nx / 2) % nx - nx / 2
     return float(y), float(x)
+
+
+def _central(shape: tuple[int, int], side: int) -> tuple[slice, slice]:
+    """Central window of at most ``side`` px whose centre is the field's centre."""
+    out = []
+    for n in shape:
+        m = n if n <= side else side + (n - side) % 2
+        start = (n - m) // 2
+        out.append(slice(start, start + m))
+    return tuple(out)
 
 
 def _rot(deg: float) -> np.ndarray:

@@ -143,7 +143,7 @@ def _adopt(state: AgentState, match) -> ToolOutput:
     cif_text = symmetry.to_cif(atoms)
     a, b, _, _, _, gamma = atoms.cell.cellpar()
     lattice = {"a": round(float(a), 4), "b": round(float(b), 4), "gamma": round(float(gamma), 3)}
-    formula = atoms.get_chemical_formula(mode="reduce", empirical=True)
+    formula = atoms.get_chemical_formula(mode="reduce")
     template = _template_ref(match)
     state.with_candidate(
         Candidate(
