@@ -208,5 +208,8 @@ def _energy(state: AgentState, steps: list[StepRecord]) -> dict | None:
         return dict(state.energy)
     for s in reversed(steps):
         if s.tool == "predict_properties" and not s.ok:
-            return {"error": s.error, "model": s.args.get("model") or state.energy_model}
+            from reconstruction.energy import DEFAULT_MODEL
+
+            model = s.args.get("model") or state.energy_model or DEFAULT_MODEL
+            return {"error": s.error, "model": model}
     return None

@@ -29,11 +29,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run = verbs.add_parser("run", help="run a method on every sample")
     run.add_argument("dataset", type=Path)
     run.add_argument("out", type=Path)
-    run.add_argument("--method", choices=["stem2cif", "naive", "oracle"], default="stem2cif")
+    run.add_argument(
+        "--method", choices=["stem2cif", "agent", "naive", "oracle"], default="stem2cif"
+    )
     run.add_argument("--workers", type=int, default=2)
     run.add_argument(
         "--energy", choices=["relax", "single", "none"], default="relax",
-        help="stem2cif: relax then score (default), score as reconstructed, or skip",
+        help="stem2cif, agent: relax then score (default), score as reconstructed, or skip",
     )  # fmt: skip
     run.set_defaults(func=_run)
 

@@ -112,8 +112,44 @@ def run_stem2cif(sample: Sample, folder: Path, *, energy: str = "relax") -> dict
     return json.loads((folder / "result.json").read_text())
 
 
+def run_agent_method(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
+    """The agent with the rules policy (``reconstruction.agent``), templates from the shipped
+    library dump when there is one; artifacts go to a temporary folder."""
+    import tempfile
+
+    from reconstruction.agent import run_agent
+    from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+    from reconstruction.io import read_micrograph
+
+    micro = read_micrograph(sample.image)
+    policy = RulesPolicy(RulesConfig(predict_properties=energy != "none"))
+    retriever = _template_retriever()
+    with tempfile.TemporaryDirectory(prefix="agent-") as tmp:
+        result = run_agent(
+            micro.data, pixel_size_A=micro.calibration.pixel_size_A,
+            elements=sample.meta["elements"], mode=sample.meta["mode"], policy=policy,
+            retriever=retriever, artifacts_dir=Path(tmp), relax=energy == "relax",
+        )  # fmt: skip
+    if result.cif:
+        (folder / "structure.cif").write_text(result.cif)
+    payload = result.as_dict()
+    payload["templates"] = None if retriever is None else len(retriever)
+    return payload
+
+
+def _template_retriever():
+    """The shipped template library in memory, or None when it is not built."""
+    try:
+        from reconstruction.descriptors import ArrayRetriever
+
+        return ArrayRetriever.from_dump()
+    except (ImportError, FileNotFoundError):
+        return None
+
+
 METHODS: dict[str, Callable[[Sample, Path], dict]] = {
     "stem2cif": run_stem2cif,
+    "agent": run_agent_method,
     "naive": run_naive,
     "oracle": run_oracle,
 }
@@ -127,6 +163,8 @@ def run_one(method: str, sample: Sample, out: Path, energy: str = "relax") -> di
         energy = "none"  # no DFT value to compare with: the energy would not be scored
     if method == "stem2cif":
         result = run_stem2cif(sample, folder, energy=energy)
+    elif method == "agent":
+        result = run_agent_method(sample, folder, energy=energy)
     elif method == "oracle":
         result = run_oracle(sample, folder, energy=energy)
     else:

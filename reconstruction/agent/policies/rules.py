@@ -39,6 +39,8 @@ class RulesConfig:
         Templates retrieved.
     retries : tuple of dict
         STEM2CIF settings tried, in order, when a reconstruction fails its checks.
+    predict_properties : bool
+        Whether to end with the energy (False: the structure only).
     """
 
     min_score: float = 0.5
@@ -52,6 +54,7 @@ class RulesConfig:
             {"column_sigma_A": 0.1, "background_sigma_A": 4.0, "site_threshold": 0.05},
         )
     )
+    predict_properties: bool = True
 
 
 Plan = Generator[Action | Finish, StepRecord, None]
@@ -117,7 +120,13 @@ class RulesPolicy:
         if run.state.candidate is None:
             yield Finish(False, f"no structure: {progress.last_error}")
             return
-        yield Action("predict_properties", {}, "formation energy of the structure kept")
+        if self.config.predict_properties:
+            step = yield Action("predict_properties", {}, "formation energy of the structure kept")
+            if not step.ok and step.args.get("relax") is not False and run.state.relax:
+                yield Action(
+                    "predict_properties", {"relax": False},
+                    "the relaxation failed: formation energy of the structure as built",
+                )  # fmt: skip
         yield Finish(True)
 
     def _attempts(self, template: str | None, denoise_step: int | None):
