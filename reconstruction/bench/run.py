@@ -119,11 +119,12 @@ def run_agent_method(sample: Sample, folder: Path, *, energy: str = "relax") -> 
 
     from reconstruction.agent import run_agent
     from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+    from reconstruction.agent.tools.match import shipped_retriever
     from reconstruction.io import read_micrograph
 
     micro = read_micrograph(sample.image)
     policy = RulesPolicy(RulesConfig(predict_properties=energy != "none"))
-    retriever = _template_retriever()
+    retriever = shipped_retriever()
     with tempfile.TemporaryDirectory(prefix="agent-") as tmp:
         result = run_agent(
             micro.data, pixel_size_A=micro.calibration.pixel_size_A,
@@ -135,16 +136,6 @@ def run_agent_method(sample: Sample, folder: Path, *, energy: str = "relax") -> 
     payload = result.as_dict()
     payload["templates"] = None if retriever is None else len(retriever)
     return payload
-
-
-def _template_retriever():
-    """The shipped template library in memory, or None when it is not built."""
-    try:
-        from reconstruction.descriptors import ArrayRetriever
-
-        return ArrayRetriever.from_dump()
-    except (ImportError, FileNotFoundError):
-        return None
 
 
 METHODS: dict[str, Callable[[Sample, Path], dict]] = {

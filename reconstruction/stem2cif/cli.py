@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mode", default="idpc", choices=["idpc", "haadf", "abf"])
     parser.add_argument("--template", default=None, help="structure file to take heights from")
+    parser.add_argument(
+        "--agent", action="store_true",
+        help="run the agent (denoise, templates, STEM2CIF, check by simulation, retries); "
+        "result.json carries every step, their files go to OUT/steps",
+    )  # fmt: skip
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     """Reconstruct ``args.image``; write the three outputs; 0 on success, 1 on failure."""
     out = Path(args.out) if args.out else Path(f"{Path(args.image).stem}_cif")
     out.mkdir(parents=True, exist_ok=True)
+    if getattr(args, "agent", False):
+        return _run_agent(args, out)
     step_args = {
         "elements": args.elements,
         "pixel_size_A": args.pixel_size,
@@ -111,6 +118,51 @@ def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]
         structure, model=args.energy_model, references=args.references, relax=not args.no_relax
     )
     return out.energy, _step(out.args, out.ok, out.summary)
+
+
+def _run_agent(args: argparse.Namespace, out: Path) -> int:
+    """``--agent``: the rules policy over every tool; the same three outputs."""
+    import shutil
+
+    from reconstruction.agent import run_agent
+    from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+    from reconstruction.agent.tools.match import shipped_retriever
+
+    step_args = {"elements": args.elements, "pixel_size_A": args.pixel_size, "mode": args.mode}
+    try:
+        if args.template:
+            raise ValueError("--template is not used with --agent (it matches templates itself)")
+        micrograph = _read(args)
+    except Exception as exc:
+        reason = _reason(exc)
+        _write_failure(out, reason, step_args, {})
+        print(f"{PROG}: {reason}", file=sys.stderr)
+        return 1
+    result = run_agent(
+        micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
+        elements=args.elements, mode=args.mode,
+        policy=RulesPolicy(RulesConfig(predict_properties=not args.no_energy)),
+        retriever=shipped_retriever(), artifacts_dir=out / "steps",
+        energy_model=args.energy_model, relax=not args.no_relax,
+    )  # fmt: skip
+    payload = result.as_dict()
+    (out / "result.json").write_text(json.dumps(payload, indent=2, default=str))
+    if result.cif:
+        (out / "structure.cif").write_text(result.cif)
+    # The overlay of the reconstruction that was kept (not of a rolled-back attempt).
+    kept = [
+        s.artifacts["overlay"]
+        for s in result.steps
+        if "overlay" in s.artifacts and s.artifacts["cif"].read_text() == result.cif
+    ]
+    if kept:
+        shutil.copyfile(kept[-1], out / "overlay.png")
+    else:
+        _write_overlay(out / "overlay.png", micrograph.data, None)
+    if result.status != "succeeded":
+        print(f"{PROG}: {result.error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _step(args: dict, ok: bool, summary: str) -> dict:

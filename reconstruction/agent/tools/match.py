@@ -54,3 +54,14 @@ class MatchTemplatesTool(Tool):
                 f"distance {best.distance:.4f}"
             )
         return ToolOutput(summary, {"matches": listed, "lattice": descriptor.lattice})
+
+
+def shipped_retriever():
+    """The shipped template library dump searched in memory, or None when it is not built
+    (the web app hands in its pgvector retriever instead)."""
+    try:
+        from reconstruction.descriptors import ArrayRetriever
+
+        return ArrayRetriever.from_dump()
+    except (ImportError, FileNotFoundError):
+        return None

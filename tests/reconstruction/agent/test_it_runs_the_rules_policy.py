@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -84,3 +85,23 @@ def test_it_turns_bad_input_into_a_failed_run(tmp_path):
         result = run_agent(image, artifacts_dir=tmp_path, **kwargs)
         assert result.status == "failed" and words in result.error, result.error
         assert result.steps == []
+
+
+def test_automat_reconstruct_runs_the_agent_and_records_its_steps(tmp_path):
+    import tifffile
+
+    from reconstruction.stem2cif.cli import main
+
+    image = tmp_path / "image.tif"
+    tifffile.imwrite(image, simulated().image)
+    out = tmp_path / "out"
+    args = [str(image), "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out)]
+    assert main([*args, "--agent", "--no-energy"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["status"] == "succeeded" and result["formula"] == "MoS2"
+    assert result["policy"] == "rules" and result["energy"] is None
+    tools = [s["tool"] for s in result["steps"] if s["ok"]]
+    assert tools[-2:] == ["stem2cif", "check"]
+    assert (out / "structure.cif").read_text() == result["cif"]
+    assert (out / "overlay.png").read_bytes()[:4] == b"\x89PNG"
+    assert all(Path(p).is_file() for s in result["steps"] for p in s["artifacts"].values())
