@@ -134,3 +134,29 @@ def test_submit_waits_and_prints_the_run_as_json(worker_for, alice, mos2_tiff, s
     )
     assert refused.returncode == 2
     assert refused.stderr.startswith("automat submit:") and "Xx" in refused.stderr
+
+
+def test_the_sweep_recovers_a_run_whose_whole_worker_died(
+    worker_for, celery_worker_process, alice, lab_a, mos2_tiff, settings
+) -> None:
+    """The SQL transport never redelivers a message its dead consumer took; the sweep does."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url, worker = worker_for("sqla", "runs-dead")
+    run = upload(mos2_tiff, alice, lab_a).runs.get()
+    _wait_until(run, worker, _first_step_written)
+    os.kill(worker.pid, signal.SIGKILL)  # the main process first, so nothing is requeued
+    os.kill(run.worker_pid, signal.SIGKILL)
+    worker.wait(timeout=30)
+    replacement = celery_worker_process(url, name="runs-dead-replacement")
+
+    later = timezone.now() + timedelta(
+        seconds=settings.TASK_TIME_LIMIT_S + settings.RUN_SWEEP_MARGIN_S + 1
+    )
+    assert services.sweep_stuck_runs(now=later)["requeued"] == [run.pk]
+    _wait_until(run, replacement, lambda r: not r.is_active)
+    assert run.status == "succeeded", run.error
+    assert run.attempts == 2
+    assert Structure.objects.filter(run__sample=run.sample).count() == 1
