@@ -89,12 +89,24 @@ def call(tool: Tool, state: AgentState, args: Any) -> Outcome:
     except Exception as exc:  # a failing tool is a failed step, never a crash of the run
         from reconstruction.errors import ReconstructionError
 
+        if _passes_through(exc):
+            raise
+
         if isinstance(exc, ReconstructionError):
             return Outcome(checked, None, _one_line(str(exc)))
         logging.getLogger(__name__).exception("tool %s failed", tool.name)
         return Outcome(
             checked, None, f"unexpected error ({type(exc).__name__}: {_one_line(str(exc))})"
         )
+
+
+#: Exceptions that stop the whole run rather than fail one tool: the time limits of the
+#: task runner around it (Celery's billiard raises them inside whatever code is running).
+PASS_THROUGH = ("SoftTimeLimitExceeded", "TimeLimitExceeded")
+
+
+def _passes_through(exc: Exception) -> bool:
+    return any(cls.__name__ in PASS_THROUGH for cls in type(exc).__mro__)
 
 
 def _one_line(text: str) -> str:
