@@ -219,14 +219,12 @@ def llm_settings():
 
 
 def template_retriever():
-    """The template library's retriever, or None when it is not installed or empty."""
+    """The template library's retriever, or None when it is not installed."""
     try:
         from templates_lib.services import retriever
-    except ImportError:
-        return None
-    try:
+
         return retriever()
-    except Exception:
+    except Exception:  # not installed or not migrated: the agent runs without templates
         log.exception("the template library is unavailable; running without templates")
         return None
 
