@@ -2,7 +2,7 @@
 running it and finishes exactly once; cancel and rerun; ``automat submit --wait``.
 
 The workers score energies without relaxing (AUTOMAT_RUN_RELAX=0) to keep the suite short;
-relaxation is tested in tests/reconstruction/energy.
+relaxation is tested in tests/reconstruction/energy (AUTOMAT_TEST_RUN_RELAX=1 relaxes here too).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ RUN_TIMEOUT_S = 420
 @pytest.fixture
 def worker_for(broker_url, portal_broker, celery_worker_process, monkeypatch):
     """``worker_for(kind, name)``: a worker on that broker, with the portal sending there."""
-    monkeypatch.setenv("AUTOMAT_RUN_RELAX", "0")
+    monkeypatch.setenv("AUTOMAT_RUN_RELAX", os.environ.get("AUTOMAT_TEST_RUN_RELAX", "0"))
 
     def start(kind: str, name: str):
         url = broker_url(kind)
