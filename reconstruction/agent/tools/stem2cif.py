@@ -69,8 +69,39 @@ def _match(state: AgentState, template_id: str):
     raise ToolError(f"no template {template_id!r} among the matches; known: {known}")
 
 
-def _template_ref(match) -> dict[str, Any]:
-    return {"id": match.id, "formula": match.formula, "distance": round(float(match.distance), 5)}
+def _template_ref(match, use: str = "structure") -> dict[str, Any]:
+    return {
+        "id": match.id,
+        "formula": match.formula,
+        "distance": round(float(match.distance), 5),
+        "use": use,
+    }
+
+
+def _prior(match):
+    """The match as a template prior, where this STEM2CIF takes one (None otherwise)."""
+    import inspect
+
+    from reconstruction.stem2cif import reconstruct
+
+    if "prior" not in inspect.signature(reconstruct).parameters:
+        return None
+    from reconstruction.stem2cif.prior import TemplatePrior
+
+    return TemplatePrior.from_match(match)
+
+
+def _template_use(match, result) -> dict[str, Any] | None:
+    """What the template gave: the whole structure (an accepted prior), the heights, or
+    nothing (None)."""
+    if match is None:
+        return None
+    prior = getattr(result, "prior", None)
+    if prior and prior.get("accepted"):
+        return _template_ref(match, "structure")
+    if any("template does not fit" in w for w in result.warnings):
+        return None
+    return _template_ref(match, "heights")
 
 
 def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
@@ -78,15 +109,21 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
 
     options = {k: args[k] for k in TUNABLE if k in args}
     config = replace(Stem2CifConfig(), **options)
+    extra = {}
+    if match is not None:
+        extra["template"] = match.structure
+        prior = _prior(match)
+        if prior is not None:
+            extra["prior"] = prior
     result = reconstruct(
         state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
-        mode=state.mode, config=config, template=None if match is None else match.structure,
+        mode=state.mode, config=config, **extra,
     )  # fmt: skip
     overlay = state.artifact("overlay.png")
     report.write_overlay(overlay, state.image, result)
     cif = state.artifact("structure.cif")
     cif.write_text(result.cif)
-    template = _template_ref(match) if match is not None else None
+    template = _template_use(match, result)
     state.with_candidate(
         Candidate(
             structure=result.structure, cif=result.cif, formula=result.formula,
@@ -108,12 +145,13 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
         "min_site_confidence": round(float(np.min(result.assignment.confidence)), 4),
         "warnings": list(result.warnings),
         "template": template,
+        "prior": getattr(result, "prior", None),
         "source": "image",
         "settings": options,
     }
     summary = report.summary(result)
-    if match is not None:
-        summary += f", heights from {match.id}"
+    if template is not None:
+        summary += f", {template['use']} from {match.id}"
     return ToolOutput(summary, numbers, {"overlay": overlay, "cif": cif})
 
 
@@ -144,7 +182,7 @@ def _adopt(state: AgentState, match) -> ToolOutput:
     a, b, _, _, _, gamma = atoms.cell.cellpar()
     lattice = {"a": round(float(a), 4), "b": round(float(b), 4), "gamma": round(float(gamma), 3)}
     formula = atoms.get_chemical_formula(mode="reduce")
-    template = _template_ref(match)
+    template = _template_ref(match, "adopted")
     state.with_candidate(
         Candidate(
             structure=atoms, cif=cif_text, formula=formula, spacegroup=spg, lattice=lattice,
