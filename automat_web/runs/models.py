@@ -108,6 +108,17 @@ class Run(models.Model):
             .first()
         )
 
+    def match_rows(self) -> list[dict]:
+        """The top-k matches, each with ``thumbnail``: the artifact named ``template-<id>``
+        (a rendering of the template) when a step of the latest attempt wrote one."""
+        images = {
+            item.name.removeprefix("template-"): item
+            for item in StepArtifact.objects.filter(
+                step__run=self, step__attempt=self.attempts, name__startswith="template-"
+            ).select_related("step")
+        }
+        return [{**match, "thumbnail": images.get(str(match.get("id")))} for match in self.matches]
+
     @property
     def template_used(self) -> str:
         return ((self.result or {}).get("template") or {}).get("id") or ""

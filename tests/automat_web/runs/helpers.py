@@ -69,6 +69,8 @@ def agent_result(status: str = "succeeded") -> AgentResult:
 def write_step(run: Run, attempt: int, tmp_path: Path, *, index: int = 0) -> None:
     residual = tmp_path / f"residual-{attempt}-{index}.png"
     residual.write_bytes(PNG + bytes([attempt, index]))
+    thumbnail = tmp_path / f"template-{attempt}-{index}.png"
+    thumbnail.write_bytes(PNG + b"template")
     services._StepWriter(run.pk, attempt)(
         StepRecord(
             index=index,
@@ -77,7 +79,7 @@ def write_step(run: Run, attempt: int, tmp_path: Path, *, index: int = 0) -> Non
             ok=True,
             summary="simulated vs input: score 0.97",
             result={"score": 0.97, "nan": float("nan")},
-            artifacts={"residual": residual},
+            artifacts={"residual": residual, "template-2dm-1": thumbnail},
             duration_s=0.5,
             message="check the reconstruction against the image",
         )

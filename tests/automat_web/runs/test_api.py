@@ -28,7 +28,7 @@ def test_it_lists_shows_and_filters_runs(api, alice, lab_a, mos2_tiff, tmp_path)
     assert body["status"] == "succeeded" and body["structure"] == done.structure.pk
     assert [s["tool"] for s in body["steps"]] == ["check"]
     assert body["steps"][0]["artifacts"][0]["url"].endswith(
-        reverse("runs:artifact", args=[done.pk, done.steps.get().artifacts.get().pk])
+        reverse("runs:artifact", args=[done.pk, done.steps.get().artifacts.get(name="residual").pk])
     )
     assert api.get("/api/runs/?status=succeeded").json()["count"] == 1
     assert api.get("/api/runs/?status=queued").json()["count"] == 0

@@ -84,7 +84,7 @@ def test_it_stores_steps_and_artifacts_content_addressed(alice, lab_a, mos2_tiff
     step = Step.objects.get(run=run)
     assert (step.attempt, step.index, step.tool, step.ok) == (1, 0, "check", True)
     assert step.result == {"score": 0.97, "nan": None}  # NaN is not JSON
-    artifact = step.artifacts.get()
+    artifact = step.artifacts.get(name="residual")
     assert artifact.name == "residual" and artifact.suffix == ".png"
     assert artifact.path.name == artifact.sha256 + ".png"
     assert artifact.path.read_bytes().startswith(b"\x89PNG")

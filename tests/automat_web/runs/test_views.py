@@ -27,6 +27,8 @@ def test_it_polls_only_while_the_run_is_going(client, alice, lab_a, mos2_tiff, t
     assert "hx-trigger" not in html
     assert 'data-tool="check"' in html and "score" in html and "0.97" in html
     assert "Download CIF" in html and "sevennet-0" in html and "2dm-1" in html
+    thumbnail = done.steps.get().artifacts.get(name="template-2dm-1")
+    assert f'src="{thumbnail.get_absolute_url()}" alt="template 2dm-1"' in html
     plain = client.get(reverse("runs:panel", args=[done.pk]))
     assert plain.status_code == 302 and plain["Location"] == sample.get_absolute_url()
 

@@ -21,7 +21,7 @@ def alices_run(alice, lab_a, mos2_tiff, tmp_path):
 
 
 def _urls(run) -> list[str]:
-    artifact = StepArtifact.objects.get(step__run=run)
+    artifact = StepArtifact.objects.get(step__run=run, name="residual")
     return [
         reverse("runs:panel", args=[run.pk]),
         reverse("runs:artifact", args=[run.pk, artifact.pk]),
