@@ -78,3 +78,21 @@ def test_it_filters_the_sample_list(client, api, alice, bob, lab_a, mos2_tiff, t
     assert names(date_to="2000-01-01") == set()
     assert names(date_from="not-a-date") == {"mos2-sample", "graphene-sample"}
     assert Run.objects.filter(sample=graphene, status="queued").exists()
+
+
+def test_an_api_upload_with_elements_and_calibration_starts_a_run(
+    api, alice, lab_a, mos2_tiff, tmp_path
+) -> None:
+    with open(mos2_tiff, "rb") as fh:
+        body = api.post(
+            "/api/samples/", {"file": fh, "group": "Lab A", "elements": "Mo,S"}, format="multipart"
+        ).json()
+    run = Run.objects.get(sample_id=body["id"])
+    assert run.status == "queued" and run.requested_by == alice
+    listed = api.get(f"/api/runs/?sample={body['id']}").json()["results"]
+    assert [r["id"] for r in listed] == [run.pk]
+    with open(micrographs.png(tmp_path / "p.png"), "rb") as fh:  # uncalibrated: no run yet
+        body = api.post(
+            "/api/samples/", {"file": fh, "group": "Lab A", "elements": "C"}, format="multipart"
+        ).json()
+    assert not Run.objects.filter(sample_id=body["id"]).exists()
