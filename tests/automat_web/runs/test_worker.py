@@ -160,3 +160,38 @@ def test_the_sweep_recovers_a_run_whose_whole_worker_died(
     assert run.status == "succeeded", run.error
     assert run.attempts == 2
     assert Structure.objects.filter(run__sample=run.sample).count() == 1
+
+
+def test_an_llm_run_uses_the_configured_endpoint_and_records_its_words(
+    worker_for, alice, lab_a, mos2_tiff, settings, monkeypatch
+) -> None:
+    from tests.reconstruction.agent.chat_server import ChatServer, text, tool_call
+
+    replies = [
+        tool_call("stem2cif", "{}", "c1"),
+        tool_call("check", "{}", "c2"),
+        tool_call("predict_properties", '{"relax": false}', "c3"),
+        text("MoS2, checked against the image, energy scored."),
+    ]
+    with ChatServer(replies) as server:
+        for name, value in (("BASE_URL", server.base_url), ("MODEL", "planner-1")):
+            monkeypatch.setenv(f"AUTOMAT_LLM_{name}", value)  # for the worker process
+            setattr(settings, f"LLM_{name}", value)
+        _, worker = worker_for("sqla", "runs-llm")
+        sample = ingest_upload_without_run(mos2_tiff, alice, lab_a)
+        run = services.create_run(sample, "llm", requested_by=alice)
+        _wait_until(run, worker, lambda r: not r.is_active)
+    assert run.status == "succeeded", run.error
+    steps = list(run.current_steps())
+    assert [s.tool for s in steps] == ["stem2cif", "check", "predict_properties"]
+    assert steps[0].message == "calling stem2cif"  # the model's words, kept with the step
+    assert server.requests[0]["body"]["model"] == "planner-1"
+    assert run.structure.formula == "MoS2" and run.structure.energy_model
+
+
+def ingest_upload_without_run(path, owner, group):
+    """A sample whose elements are entered after the upload (so no rules run starts)."""
+    sample = upload(path, owner, group, elements="")
+    sample.elements = ["Mo", "S"]
+    sample.save()
+    return sample
