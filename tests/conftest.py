@@ -118,6 +118,21 @@ def broker_url() -> Iterator[Callable[[str], str]]:
 
 
 @pytest.fixture
+def portal_broker() -> Iterator[Callable[[str], None]]:
+    """``portal_broker(url)``: the portal's own Celery app (what enqueues runs) sends to
+    ``url`` for the rest of the test."""
+    from worker.celery import app
+
+    previous = app.conf.broker_url
+
+    def use(url: str) -> None:
+        app.conf.broker_url = url
+
+    yield use
+    app.conf.broker_url = previous
+
+
+@pytest.fixture
 def celery_worker_process(settings) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start a real ``celery worker`` process against the test database and a broker."""
     started: list[tuple[subprocess.Popen, object]] = []

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from automat_web.runs.models import Run
-from tests.automat_web.runs.conftest import portal_broker, simulated_mos2_tiff  # noqa: F401
+from tests.automat_web.runs.conftest import simulated_mos2_tiff
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def test_it_shows_the_agent_run_live_and_the_structure(
     portal_broker,
     celery_worker_process,
     tmp_path,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ) -> None:
     monkeypatch.setenv("AUTOMAT_RUN_RELAX", "0")  # single-point energy: keeps the suite short
     url = broker_url("sqla")

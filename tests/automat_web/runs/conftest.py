@@ -1,9 +1,7 @@
-"""Fixtures of the run tests: a ready sample made from a simulated MoS2 micrograph, and the
-portal's Celery app pointed at a test broker."""
+"""Fixtures of the run tests: a simulated MoS2 micrograph, uploaded as a ready sample."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -60,17 +58,3 @@ def upload(path: Path, owner, group, *, elements: str = "Mo,S", name: str = "MoS
 @pytest.fixture
 def mos2_tiff(tmp_path: Path) -> Path:
     return simulated_mos2_tiff(tmp_path / "mos2.tif")
-
-
-@pytest.fixture
-def portal_broker() -> Iterator[Callable[[str], None]]:
-    """``portal_broker(url)``: the portal's Celery app sends tasks to ``url``."""
-    from worker.celery import app
-
-    previous = app.conf.broker_url
-
-    def use(url: str) -> None:
-        app.conf.broker_url = url
-
-    yield use
-    app.conf.broker_url = previous
