@@ -5,6 +5,9 @@
     automat inspect FILE        what a micrograph file holds, as JSON (no database)
     automat reconstruct IMAGE   micrograph -> structure.cif, result.json, overlay.png
     automat bench build|run|score   the STEM2Mat-style benchmark (no database)
+    automat denoise IMAGE OUT.tif   denoised float32 TIFF, same shape and pixel size
+    automat denoise-train       train the mixture-of-experts denoiser (resumable)
+    automat submit IMAGE        upload into the portal and run the agent (--wait: print it)
 
 Subcommands import what they need lazily, so ``automat inspect`` never loads Django.
 """
@@ -72,10 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(func=_inspect)
 
     from reconstruction.bench.cli import add_parser as add_bench
+    from reconstruction.denoise.cli import add_parsers as add_denoise
     from reconstruction.stem2cif.cli import add_parser as add_reconstruct
 
     add_reconstruct(sub)
     add_bench(sub)
+    add_denoise(sub)
+    from automat_web.runs.submit import add_parser as add_submit
+
+    add_submit(sub)
     return parser
 
 

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "automat_web.system",
     "automat_web.samples",
     "automat_web.properties",
+    "automat_web.runs",
+    "automat_web.structures",
+    "templates_lib",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +138,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "frontend" / "static",
     ("vendor/htmx", BASE_DIR / "frontend" / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/3dmol", BASE_DIR / "frontend" / "node_modules" / "3dmol" / "build"),
 ]
 # Hashed, compressed files once ``collectstatic`` has run (``make run`` does); before that
 # (tests, development) the files are served straight from the finders.
@@ -198,7 +202,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "worker.tasks.heartbeat", "schedule": 30.0},
+    "sweep-runs": {"task": "worker.tasks.sweep_runs", "schedule": 300.0},
 }
+# A run whose worker was lost is redelivered; after this many attempts it fails instead.
+RUN_MAX_ATTEMPTS = env_int("RUN_MAX_ATTEMPTS", 3, minimum=1)
+# The sweep requeues runs "running" for longer than the task time limit plus this margin.
+RUN_SWEEP_MARGIN_S = env_int("RUN_SWEEP_MARGIN_S", 300, minimum=0)
+# What a run computes: relax before the energy (off: single point), and with which
+# potential ("" = the energy package's default).
+RUN_RELAX = env_bool("RUN_RELAX", True)
+RUN_ENERGY_MODEL = env_str("ENERGY_MODEL", "")
+# The "llm" policy's OpenAI-compatible endpoint (runs with that policy fail without one).
+LLM_BASE_URL = env_str("LLM_BASE_URL", "")
+LLM_MODEL = env_str("LLM_MODEL", "")
+LLM_API_KEY = env_str("LLM_API_KEY", "none")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "run" / "celerybeat-schedule")
 
 # --- Admin bootstrap (``manage.py ensure_admin``, run by ``automat run``) ------------------
