@@ -26,6 +26,9 @@ BACKGROUND_SIGMA_A = 2.5
 MIN_SITE_DISTANCE_A = 0.6
 MAX_LATTICE_A = 30.0
 MAX_COLUMNS = 4000
+#: F statistic of the cell average (variance between bins over variance within) below
+#: which a lattice found in the autocorrelation is taken for noise.
+MIN_VARIANCE_RATIO = 4.0
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,13 @@ class Observation:
         )
 
 
-def observe(image: np.ndarray, *, pixel_size_A: float, mode: str = "idpc") -> Observation:
+def observe(
+    image: np.ndarray,
+    *,
+    pixel_size_A: float,
+    mode: str = "idpc",
+    supercell_max_px: int | None = None,
+) -> Observation:
     """Detect columns, lattice and motif of a micrograph.
 
     Parameters
@@ -89,6 +98,9 @@ def observe(image: np.ndarray, *, pixel_size_A: float, mode: str = "idpc") -> Ob
         Pixel size [Å/px].
     mode : str
         ``"idpc"``, ``"haadf"`` or ``"abf"``.
+    supercell_max_px : int, optional
+        Run the supercell test on a central crop of at most this side [px] (noise-free
+        template images need no more; it is most of the time otherwise).
 
     Returns
     -------
@@ -110,7 +122,7 @@ def observe(image: np.ndarray, *, pixel_size_A: float, mode: str = "idpc") -> Ob
         mode=mode,
     )
     columns, values = _columns(filtered, px)
-    basis, uv, site_value = _lattice_and_motif(filtered, px)
+    basis, uv, site_value = _lattice_and_motif(filtered, px, supercell_max_px)
     rows, cols = data.shape
     return Observation(
         columns_A=columns * px,
@@ -134,7 +146,7 @@ def _columns(filtered: np.ndarray, px: float) -> tuple[np.ndarray, np.ndarray]:
     return xy, value
 
 
-def _lattice_and_motif(filtered: np.ndarray, px: float):
+def _lattice_and_motif(filtered: np.ndarray, px: float, supercell_max_px: int | None = None):
     """Lattice as the pipeline finds it (smoothed autocorrelation, then the supercell the
     contrast shows), and the sites of the lattice-averaged image; (None, empty, empty)
     when the image has no 2D lattice."""
@@ -143,8 +155,14 @@ def _lattice_and_motif(filtered: np.ndarray, px: float):
     smooth = ndimage.gaussian_filter(filtered, extra) if extra > 0.3 else filtered
     try:
         basis = lattice_mod.find_lattice(smooth, pixel_size_A=px, max_lattice_A=MAX_LATTICE_A)
+        # The pipeline's stride: a coarser one finds spurious supercells in noise-free
+        # template images (aliasing of the 0.1 Å fold bins).
         stride = max(1, round(max(filtered.shape) / 512))
-        supercell = find_supercell(filtered, basis, pixel_size_A=px, stride=stride)
+        region = filtered
+        if supercell_max_px and max(filtered.shape) > supercell_max_px:
+            (r0, c0), h = (np.array(filtered.shape) - supercell_max_px) // 2, supercell_max_px
+            region, stride = filtered[r0 : r0 + h, c0 : c0 + h], 1
+        supercell = find_supercell(region, basis, pixel_size_A=px, stride=stride)
         if supercell is not None:
             basis = lattice_mod.gauss_reduce(basis @ supercell)
     except (ReconstructionError, np.linalg.LinAlgError, ValueError):
@@ -153,6 +171,8 @@ def _lattice_and_motif(filtered: np.ndarray, px: float):
         return empty
     origin = np.array(filtered.shape[::-1], float) / 2.0
     average = motif_mod.cell_average(filtered, basis, pixel_size_A=px, origin=origin, bin_A=0.08)
+    if _variance_ratio(filtered, average) < MIN_VARIANCE_RATIO:
+        return empty  # the "lattice" explains no more than noise would
     uv, prominence = motif_mod.find_sites(
         average, basis, pixel_size_A=px, min_distance_A=MIN_SITE_DISTANCE_A,
         relative_threshold=0.02,
@@ -160,3 +180,17 @@ def _lattice_and_motif(filtered: np.ndarray, px: float):
     if len(uv) == 0:
         return basis, np.zeros((0, 2)), np.zeros(0)
     return basis, uv, prominence / prominence.max()
+
+
+def _variance_ratio(filtered: np.ndarray, average: motif_mod.CellAverage) -> float:
+    """One-way ANOVA F of the pixels grouped by cell-average bin (1 for pure noise)."""
+    used = average.count > 0
+    bins = int(used.sum())
+    n = int(average.count.sum())
+    if bins < 2 or n <= bins:
+        return 0.0
+    grand = float(np.sum(average.mean[used] * average.count[used]) / n)
+    between = float(np.sum(average.count[used] * (average.mean[used] - grand) ** 2))
+    total = float(np.sum((filtered - filtered.mean()) ** 2)) * n / filtered.size
+    within = max(total - between, 1e-30)
+    return (between / (bins - 1)) / (within / (n - bins))

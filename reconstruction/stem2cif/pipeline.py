@@ -30,6 +30,7 @@ from reconstruction.stem2cif import contrast, peaks, symmetry, zcoords
 from reconstruction.stem2cif import elements as elements_mod
 from reconstruction.stem2cif import lattice as lattice_mod
 from reconstruction.stem2cif import motif as motif_mod
+from reconstruction.stem2cif import prior as prior_mod
 from reconstruction.stem2cif.scale import check_pixel_size
 from reconstruction.stem2cif.supercell import find_supercell
 
@@ -103,6 +104,8 @@ class Stem2CifResult:
         Seconds per stage.
     warnings : tuple of str
         Things a scientist should know.
+    prior : dict or None
+        The template prior offered, if any: id, distance, accepted, reason.
     """
 
     structure: Atoms
@@ -121,6 +124,7 @@ class Stem2CifResult:
     mode: str
     timings_s: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    prior: dict | None = None
 
     @property
     def column_elements(self) -> list[str]:
@@ -152,6 +156,7 @@ class Stem2CifResult:
             "mode": self.mode,
             "timings_s": dict(self.timings_s),
             "warnings": list(self.warnings),
+            "prior": self.prior,
         }
 
     @classmethod
@@ -175,6 +180,7 @@ class Stem2CifResult:
             mode=d["mode"],
             timings_s=dict(d["timings_s"]),
             warnings=tuple(d["warnings"]),
+            prior=d.get("prior"),
         )
 
 
@@ -224,6 +230,7 @@ def reconstruct(
     mode: str = "idpc",
     config: Stem2CifConfig | None = None,
     template: Atoms | None = None,
+    prior: prior_mod.TemplatePrior | None = None,
 ) -> Stem2CifResult:
     """Reconstruct a periodic 2D layer from one atomic-resolution micrograph.
 
@@ -241,6 +248,11 @@ def reconstruct(
         Settings.
     template : ase.Atoms, optional
         A known structure with the same in-plane cell to take heights (z) from.
+    prior : TemplatePrior, optional
+        A retrieved template: when it fits the measured cell and sites (see
+        :mod:`reconstruction.stem2cif.prior`), the structure takes its symmetry, sites,
+        elements and heights on the measured lattice; otherwise the result is the
+        template-free one and ``result.prior["reason"]`` says why.
 
     Returns
     -------
@@ -277,10 +289,20 @@ def reconstruct(
             f"only {explained:.0%} of the bright spots lie on the lattice: defects, a second "
             "grain or a wrong lattice"
         )
-    assignment = _assign(intensity, symbols, mode, config, response)
-    clock.lap("elements")
     lattice = lattice_mod.Lattice2D.from_basis(basis, px, residual)
-    atoms, spg, cif = _structure(lattice, uv, assignment, template, config, warnings)
+    fit = None
+    if prior is not None:
+        fit = prior_mod.fit_prior(prior, _cell_A(lattice), uv, symbols, mode=mode)
+        if not fit.accepted:
+            warnings.append(f"template {fit.id} not used: {fit.reason}")
+    if fit is not None and fit.accepted:
+        assignment = _prior_assignment(fit, intensity)
+        clock.lap("elements")
+        atoms, spg, cif = _prior_structure(lattice, fit, config, warnings)
+    else:
+        assignment = _assign(intensity, symbols, mode, config, response)
+        clock.lap("elements")
+        atoms, spg, cif = _structure(lattice, uv, assignment, template, config, warnings)
     clock.lap("structure")
     return Stem2CifResult(
         structure=atoms,
@@ -299,6 +321,7 @@ def reconstruct(
         mode=mode,
         timings_s=clock.timings,
         warnings=tuple(warnings),
+        prior=None if fit is None else fit.as_dict(),
     )
 
 
@@ -522,17 +545,35 @@ def _ratios(intensity: np.ndarray) -> str:
     return ":".join(f"{r:.2f}" for r in rel)
 
 
+def _cell_A(lattice) -> np.ndarray:
+    """In-plane cell (2, 2) [Å], vectors as rows, a along x."""
+    g = math.radians(lattice.gamma_deg)
+    return np.array([[lattice.a_A, 0.0], [lattice.b_A * math.cos(g), lattice.b_A * math.sin(g)]])
+
+
+def _prior_assignment(fit, intensity) -> elements_mod.SiteAssignment:
+    """Site contents read from the template's columns (the template's formula)."""
+    return elements_mod.SiteAssignment(
+        contents=fit.site_contents,
+        confidence=tuple(1.0 for _ in fit.site_contents),
+        formula=fit.formula,
+        chi2=float("nan"),
+    )
+
+
+def _prior_structure(lattice, fit, config, warnings):
+    """The template's atoms (sites, elements, heights) on the measured lattice."""
+    contents = [(s, 1) for s in fit.symbols]
+    heights = [[h] for h in fit.heights_A]
+    atoms = symmetry.build_layer(
+        lattice.a_A, lattice.b_A, lattice.gamma_deg, fit.uv, contents, heights
+    )
+    return _finish(atoms, config, warnings)
+
+
 def _structure(lattice, uv, assignment, template, config, warnings):
     contents = list(assignment.contents)
-    basis_A = np.array(
-        [
-            [lattice.a_A, 0.0],
-            [
-                lattice.b_A * math.cos(math.radians(lattice.gamma_deg)),
-                lattice.b_A * math.sin(math.radians(lattice.gamma_deg)),
-            ],
-        ]
-    )
+    basis_A = _cell_A(lattice)
     heights = None
     if template is not None:
         heights = zcoords.template_heights(uv, contents, template, cell_A=basis_A)
@@ -541,6 +582,11 @@ def _structure(lattice, uv, assignment, template, config, warnings):
     if heights is None:
         heights = zcoords.chemical_heights(uv @ basis_A, contents, basis_A)
     atoms = symmetry.build_layer(lattice.a_A, lattice.b_A, lattice.gamma_deg, uv, contents, heights)
+    return _finish(atoms, config, warnings)
+
+
+def _finish(atoms, config, warnings):
+    """Symmetrise (reporting a removed distortion), space group, CIF."""
     if config.symmetrize:
         sym = symmetry.symmetrize(atoms, symprec_A=config.symprec_A)
         strain = np.abs(np.array(sym.cell.cellpar()[:2]) / atoms.cell.cellpar()[:2] - 1).max()

@@ -1,0 +1,254 @@
+"""The template prior: how the reconstruction uses the best-matching known structure.
+
+When retrieval found a template close enough (cosine distance at most ``max_distance``,
+a threshold measured on the benchmark, see docs/benchmarks/templates.md) and the template
+fits what the image shows — the same 2D cell within ``cell_tolerance`` (any choice of
+basis, mirrors included) and every measured site within ``site_tolerance_A`` of one of the
+template's projected columns, with no template column missing unless it is faint enough
+to hide — the structure is the template's: its lattice symmetry, its sites and their
+elements, its heights, scaled onto the measured lattice. Otherwise the reconstruction
+falls back to what it measured without a template, and says why.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.data import atomic_numbers
+
+#: Largest descriptor distance at which a template is used (measured: see the module doc).
+MAX_DISTANCE = 0.05
+#: A template column with no measured site may hide if it is this faint relative to the
+#: brightest column (light atoms beside heavy ones).
+HIDDEN_FRACTION = 0.35
+CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
+
+
+@dataclass(frozen=True)
+class TemplatePrior:
+    """A retrieved template offered to :func:`reconstruction.stem2cif.reconstruct`.
+
+    Attributes
+    ----------
+    structure : ase.Atoms
+        The template (layer in xy, c along z).
+    id : str
+        Template id.
+    distance : float
+        Descriptor (cosine) distance of the match.
+    max_distance : float
+        Above this the template is not used.
+    cell_tolerance : float
+        Relative tolerance on the cell lengths (and on cos gamma).
+    site_tolerance_A : float
+        Largest distance [Å] between a measured site and the template column it matches.
+    """
+
+    structure: Atoms
+    id: str = "template"
+    distance: float = 0.0
+    max_distance: float = MAX_DISTANCE
+    cell_tolerance: float = 0.03
+    site_tolerance_A: float = 0.35
+
+    @classmethod
+    def from_match(cls, match: Any, **options: Any) -> TemplatePrior:
+        """From a :class:`reconstruction.descriptors.TemplateMatch`."""
+        return cls(structure=match.structure, id=match.id, distance=match.distance, **options)
+
+
+@dataclass(frozen=True)
+class PriorFit:
+    """Whether and how the template fits the measured lattice and sites.
+
+    ``uv``, ``symbols``, ``heights_A`` describe every template atom in the measured cell
+    (fractional in-plane coordinates, element, z about the mid-plane [Å]);
+    ``site_contents`` gives each measured site the (element, count) of its column.
+    """
+
+    accepted: bool
+    reason: str
+    id: str
+    distance: float
+    uv: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    symbols: tuple[str, ...] = ()
+    heights_A: tuple[float, ...] = ()
+    site_contents: tuple[tuple[str, int], ...] = ()
+    formula: str = ""
+    max_site_error_A: float = float("nan")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "distance": round(float(self.distance), 6),
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "max_site_error_A": None
+            if not np.isfinite(self.max_site_error_A)
+            else round(float(self.max_site_error_A), 4),
+        }
+
+
+def _unimodular() -> list[np.ndarray]:
+    mats = [np.array(m).reshape(2, 2) for m in itertools.product((-1, 0, 1), repeat=4)]
+    return [m for m in mats if abs(round(np.linalg.det(m))) == 1]
+
+
+_UNIMODULAR = _unimodular()
+
+
+def _cell_close(cell: np.ndarray, ref: np.ndarray, tol: float) -> float | None:
+    """Worst relative misfit of lengths and cos(angle), or None beyond ``tol``."""
+    la, lb = np.linalg.norm(cell, axis=1)
+    ra, rb = np.linalg.norm(ref, axis=1)
+    cos, rcos = cell[0] @ cell[1] / (la * lb), ref[0] @ ref[1] / (ra * rb)
+    worst = max(abs(la / ra - 1), abs(lb / rb - 1), abs(cos - rcos))
+    return worst if worst < tol else None
+
+
+def template_columns(template: Atoms, *, merge_A: float = 0.3):
+    """Projected columns of a template: fractional xy (C, 2) and atom indices per column."""
+    cell = np.array(template.cell)[:2, :2]
+    frac = template.get_scaled_positions(wrap=True)[:, :2]
+    columns: list[list[int]] = []
+    centres: list[np.ndarray] = []
+    for i, f in enumerate(frac):
+        for c, centre in enumerate(centres):
+            d = f - centre
+            d -= np.round(d)
+            if np.linalg.norm(d @ cell) < merge_A:
+                columns[c].append(i)
+                break
+        else:
+            columns.append([i])
+            centres.append(f)
+    return np.array(centres).reshape(-1, 2), columns
+
+
+def _column_contrast(template: Atoms, columns: list[list[int]], mode: str) -> np.ndarray:
+    z = template.numbers.astype(float) ** CONTRAST_EXPONENT.get(mode, 0.75)
+    return np.array([z[c].sum() for c in columns])
+
+
+def _periodic(d: np.ndarray) -> np.ndarray:
+    return d - np.round(d)
+
+
+def fit_prior(
+    prior: TemplatePrior,
+    cell_A: np.ndarray,
+    site_frac: np.ndarray,
+    elements: Sequence[str],
+    *,
+    mode: str = "idpc",
+) -> PriorFit:
+    """Test the template against the measured cell and sites; place it if it fits.
+
+    Parameters
+    ----------
+    prior : TemplatePrior
+        The template and its match distance.
+    cell_A : np.ndarray
+        Measured in-plane cell (2, 2) [Å], vectors as rows.
+    site_frac : np.ndarray
+        Measured sites (K, 2), fractional in ``cell_A``.
+    elements : sequence of str
+        Elements given for the image.
+    mode : str
+        Imaging mode (which template columns could hide).
+    """
+    base = {"id": prior.id, "distance": float(prior.distance)}
+    if not np.isfinite(prior.distance) or prior.distance > prior.max_distance:
+        return PriorFit(
+            False, f"match distance {prior.distance:.3f} > {prior.max_distance:.3f}", **base
+        )
+    t = prior.structure
+    t_symbols = t.get_chemical_symbols()
+    if not set(t_symbols) >= set(elements):
+        return PriorFit(False, "the template lacks some of the given elements", **base)
+    t_cell = np.array(t.cell)[:2, :2]
+    centres, columns = template_columns(t)
+    contrast = _column_contrast(t, columns, mode)
+    best = None
+    for m in _UNIMODULAR:
+        misfit = _cell_close(m @ cell_A, t_cell, prior.cell_tolerance)
+        if misfit is None:
+            continue
+        frac_t = (site_frac @ np.linalg.inv(m)) % 1.0  # measured sites in the template basis
+        for anchor in range(len(centres)):
+            shift = centres[anchor] - frac_t[0]
+            d = _periodic(frac_t[:, None, :] + shift - centres[None, :, :]) @ t_cell
+            dist = np.linalg.norm(d, axis=-1)  # (K, C)
+            nearest = dist.argmin(axis=1)
+            worst = float(dist[np.arange(len(frac_t)), nearest].max())
+            if best is None or worst < best[0]:
+                best = (worst, m, shift, nearest)
+    if best is None:
+        return PriorFit(False, "the template's cell differs from the measured one", **base)
+    worst, m, shift, nearest = best
+    if worst > prior.site_tolerance_A:
+        return PriorFit(
+            False, f"a measured site is {worst:.2f} Å from every template column",
+            max_site_error_A=worst, **base,
+        )  # fmt: skip
+    unseen = sorted(set(range(len(columns))) - set(nearest.tolist()))
+    if unseen and contrast[unseen].max() > HIDDEN_FRACTION * contrast.max():
+        return PriorFit(
+            False, f"{len(unseen)} template column(s) bright enough to see were not found",
+            max_site_error_A=worst, **base,
+        )  # fmt: skip
+    # Template atoms in the measured cell: f_meas = (f_t - shift) @ m.
+    frac_atoms = t.get_scaled_positions(wrap=True)[:, :2]
+    uv = ((frac_atoms - shift) @ m) % 1.0
+    z = t.positions[:, 2] - 0.5 * (t.positions[:, 2].max() + t.positions[:, 2].min())
+    site_contents = []
+    for c in nearest:
+        symbols = [t_symbols[i] for i in columns[c]]
+        heaviest = max(set(symbols), key=lambda s: atomic_numbers[s])
+        site_contents.append((heaviest, symbols.count(heaviest)))
+    from pymatgen.core import Composition
+
+    return PriorFit(
+        True,
+        "template fits the measured cell and sites",
+        uv=uv,
+        symbols=tuple(t_symbols),
+        heights_A=tuple(float(h) for h in z),
+        site_contents=tuple(site_contents),
+        formula=Composition(t.get_chemical_formula()).reduced_formula,
+        max_site_error_A=worst,
+        **base,
+    )
+
+
+def retrieve_prior(
+    image: np.ndarray,
+    *,
+    pixel_size_A: float,
+    elements: Sequence[str] | str,
+    retriever: Any,
+    mode: str = "idpc",
+    k: int = 10,
+    allow_subset: bool = False,
+    max_distance: float = MAX_DISTANCE,
+):
+    """Describe the image, ask ``retriever`` (a :class:`reconstruction.descriptors.Retriever`)
+    for the ``k`` nearest templates, and offer the nearest as a prior.
+
+    Returns
+    -------
+    (TemplatePrior or None, list of TemplateMatch, Descriptor)
+    """
+    from reconstruction.chemistry import parse_elements
+    from reconstruction.descriptors import describe_image
+
+    symbols = parse_elements(elements)
+    descriptor = describe_image(image, pixel_size_A=pixel_size_A, mode=mode)
+    matches = retriever.top_k(descriptor, symbols, k, allow_subset=allow_subset)
+    prior = TemplatePrior.from_match(matches[0], max_distance=max_distance) if matches else None
+    return prior, matches, descriptor
