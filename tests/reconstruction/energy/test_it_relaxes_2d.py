@@ -79,3 +79,41 @@ def test_it_round_trips_the_result_through_json():
     assert again == result
     limits = StabilityLimits(energy_per_atom_range_eV=(-5.0, 5.0))
     assert StabilityLimits.from_dict(json.loads(json.dumps(limits.as_dict()))) == limits
+
+
+class _ThreadsSeen(EMT):
+    """EMT that records torch's thread count at each evaluation."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads: list[int] = []
+
+    def calculate(self, *args, **kwargs):
+        import torch
+
+        self.threads.append(torch.get_num_threads())
+        super().calculate(*args, **kwargs)
+
+
+def test_it_runs_the_potential_on_the_configured_torch_threads(monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    calc = _ThreadsSeen()
+    relax_2d(strained_cu_bilayer(0.03), calc, max_steps=3)
+    assert set(calc.threads) == {1}  # the default: one thread per worker process
+    assert torch.get_num_threads() == before  # restored afterwards
+
+    monkeypatch.setenv("AUTOMAT_ENERGY_THREADS", "2")
+    calc = _ThreadsSeen()
+    relax_2d(strained_cu_bilayer(0.03), calc, max_steps=3)
+    assert set(calc.threads) == {2}
+
+
+def test_it_rejects_a_bad_thread_count(monkeypatch):
+    import pytest
+
+    for bad in ("0", "two"):
+        monkeypatch.setenv("AUTOMAT_ENERGY_THREADS", bad)
+        with pytest.raises(ValueError, match="AUTOMAT_ENERGY_THREADS"):
+            relax_2d(strained_cu_bilayer(0.03), EMT(), max_steps=1)
