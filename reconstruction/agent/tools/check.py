@@ -159,20 +159,60 @@ def align(structure: Atoms, target: np.ndarray, angles, pixel_size_A: float, mod
     """Best rotation, handedness and offset by FFT cross-correlation of band-passed images."""
     best = Alignment(0.0, False, (0.0, 0.0), -np.inf)
     spectrum = np.conj(np.fft.rfft2(target))
+    for angle, mirrored in distinct_poses(structure, angles):
+        pose = Alignment(angle, mirrored, (0.0, 0.0), 0.0)
+        sim = _standardise(
+            _bandpass(render(structure, pose, target.shape, pixel_size_A, mode),
+                      pixel_size_A, mode)
+        )  # fmt: skip
+        xcorr = np.fft.irfft2(np.fft.rfft2(sim) * spectrum, s=target.shape) / target.size
+        iy, ix = np.unravel_index(int(np.argmax(xcorr)), xcorr.shape)
+        if xcorr[iy, ix] > best.score:
+            # xcorr[k] = sum sim[r + k] target[r]: the simulation must move by -k.
+            dy, dx = _subpixel(xcorr, iy, ix)
+            best = Alignment(angle, mirrored, (-dx, -dy), float(xcorr[iy, ix]))
+    return best
+
+
+def distinct_poses(structure: Atoms, angles) -> list[tuple[float, bool]]:
+    """(angle, mirrored) poses that give different images: two poses P1, P2 (image =
+    P structure) look alike when P2^-1 P1 is an in-plane symmetry of the structure."""
+    ops = _in_plane_symmetry(structure)
+    kept: list[tuple[float, bool, np.ndarray]] = []
     for angle in angles:
         for mirrored in (False, True):
-            pose = Alignment(angle, mirrored, (0.0, 0.0), 0.0)
-            sim = _standardise(
-                _bandpass(render(structure, pose, target.shape, pixel_size_A, mode),
-                          pixel_size_A, mode)
-            )  # fmt: skip
-            xcorr = np.fft.irfft2(np.fft.rfft2(sim) * spectrum, s=target.shape) / target.size
-            iy, ix = np.unravel_index(int(np.argmax(xcorr)), xcorr.shape)
-            if xcorr[iy, ix] > best.score:
-                # xcorr[k] = sum sim[r + k] target[r]: the simulation must move by -k.
-                dy, dx = _subpixel(xcorr, iy, ix)
-                best = Alignment(angle, mirrored, (-dx, -dy), float(xcorr[iy, ix]))
-    return best
+            p = _pose_matrix(angle, mirrored)
+            if not any(_is_symmetry(np.linalg.solve(q, p), ops) for _, _, q in kept):
+                kept.append((angle, mirrored, p))
+    return [(a, m) for a, m, _ in kept]
+
+
+def _pose_matrix(angle_deg: float, mirrored: bool) -> np.ndarray:
+    """Image = P @ structure (in-plane, about the field centre); see :func:`render`."""
+    if mirrored:
+        return np.diag([1.0, -1.0]) @ _rot(-angle_deg)
+    return _rot(angle_deg)
+
+
+def _in_plane_symmetry(structure: Atoms, symprec_A: float = 0.05) -> list[np.ndarray]:
+    """In-plane (2, 2) Cartesian parts of the structure's symmetry operations."""
+    import spglib
+
+    cell = np.array(structure.cell)
+    try:
+        sym = spglib.get_symmetry(
+            (cell, structure.get_scaled_positions(), structure.numbers), symprec=symprec_A
+        )
+    except spglib.error.SpglibError:
+        sym = None
+    if not sym:
+        return [np.eye(2)]
+    # Fractional f' = R f  ->  Cartesian r' = L^T R L^-T r (L: lattice vectors as rows).
+    return [(cell.T @ r @ np.linalg.inv(cell.T))[:2, :2] for r in sym["rotations"]]
+
+
+def _is_symmetry(m: np.ndarray, ops: list[np.ndarray]) -> bool:
+    return any(np.abs(m - g).max() < 1e-3 for g in ops)
 
 
 def _subpixel(xcorr: np.ndarray, iy: int, ix: int) -> tuple[float, float]:
