@@ -2,11 +2,13 @@
 
     automat reconstruct IMAGE [--elements Mo,S] [--pixel-size 0.1] [--out DIR]
                               [--no-relax] [--mode idpc|haadf|abf] [--template FILE]
+                              [--agent]
 
 Writes ``DIR/structure.cif``, ``DIR/result.json`` and ``DIR/overlay.png`` and exits 0; on
 failure exits 1 with a one-line reason on stderr and ``result.json`` saying
 ``"status": "failed"`` and ``"error"`` (see docs ARCHITECTURE.md, "Contracts").
-The energy stays ``null`` until property prediction is wired in.
+With ``--agent`` the agent (``reconstruction.agent``, rules policy) runs every tool and
+``result.json`` carries its steps; the steps' files go to ``DIR/steps``.
 """
 
 from __future__ import annotations
