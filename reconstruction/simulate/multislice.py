@@ -26,9 +26,14 @@ from reconstruction.simulate.render import render
 
 SLICE_THICKNESS_A = 1.0
 Z_PADDING_A = 2.0
-MAX_POTENTIAL_SAMPLING_A = 0.05
+# Coarsest potential sampling [Å]. 0.1 Å resolves scattering to 66 mrad (antialiased), three
+# times the segmented detector's 22 mrad: MoS2 iDPC at 0.1 vs 0.05 Å correlates 0.99997
+# (0.8 % rms difference) and costs 6x less (python -m reconstruction.simulate.sampling).
+MAX_POTENTIAL_SAMPLING_A = 0.1
 # Fraction of the antialiased reciprocal space that must reach the largest detector angle.
 ANTIALIAS = 2.0 / 3.0
+# Outer angle of the pixelated detector behind the iCoM check [mrad].
+COM_MAX_ANGLE_MRAD = 100.0
 
 
 def potential_sampling_A(config: ImagingConfig, modes: tuple[str, ...]) -> float:
@@ -37,14 +42,11 @@ def potential_sampling_A(config: ImagingConfig, modes: tuple[str, ...]) -> float
         "idpc": config.segment_mrad[1],
         "haadf": config.haadf_mrad[1],
         "abf": config.abf_mrad[1],
-        "com": config.segment_mrad[1],
+        "com": COM_MAX_ANGLE_MRAD,
     }
     angle = max(outer[m] for m in modes) * 1e-3
     needed = ANTIALIAS * optics.wavelength_A(config.energy_eV) / (2 * angle)
     return min(MAX_POTENTIAL_SAMPLING_A, needed)
-
-
-COM_MAX_ANGLE_MRAD = 100.0
 
 
 def _detector(mode: str, config: ImagingConfig):
