@@ -9,6 +9,7 @@ from ase import Atoms
 from ase.build import mx2
 
 from reconstruction.descriptors import LibraryArrays, describe_structure
+from reconstruction.descriptors.retrieval import structure_dict
 from reconstruction.simulate import ImagingConfig, simulate_fast
 from tests.reconstruction.stem2cif.structures import carbon, cucl2, mos2, nis2
 
@@ -50,6 +51,7 @@ def record(sid: str, atoms: Atoms) -> dict:
         "elements": sorted(set(atoms.get_chemical_symbols())), "spacegroup": "P1",
         "sg_number": 1, "a": cp[0], "b": cp[1], "gamma": cp[5], "n_atoms": len(atoms),
         "e_form": -0.5, "content_hash": sid, "cif": _cif(atoms),
+        "structure": structure_dict(atoms),
     }  # fmt: skip
 
 

@@ -1,0 +1,65 @@
+"""Build (or update) the template library from a structure file, in parallel and
+incrementally: structures whose content hash and descriptor version are stored already
+are skipped."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from templates_lib import services
+from templates_lib.builder import build_records, load_source
+
+
+class Command(BaseCommand):
+    help = "Render, describe and store templates (default: the 6,064 shared monolayers)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--source",
+            type=Path,
+            default=None,
+            help="extxyz/CIF file (default: ../shared/data/monolayers.extxyz)",
+        )
+        parser.add_argument("--limit", type=int, default=None, help="first N structures only")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--dump", type=Path, default=None,
+                            help="afterwards, write the compact dump (.npz) here")  # fmt: skip
+
+    def handle(self, *args, source, limit, workers, dump, **options) -> None:
+        if limit is not None and limit < 1:
+            raise CommandError("--limit must be >= 1")
+        try:
+            structures = load_source(source, limit=limit)
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        start = time.perf_counter()
+        skipped: list[str] = []
+        errors: list[str] = []
+
+        def stream():
+            for record in build_records(
+                structures,
+                known=services.known_hashes(),
+                workers=workers,
+                progress=sys.stderr.isatty(),
+                on_skip=lambda a: skipped.append(a.info.get("id")),
+            ):
+                if "error" in record:
+                    errors.append(f"{record['id']}: {record['error']}")
+                yield record
+
+        stored = services.store_records(stream(), batch_size=50)
+        seconds = time.perf_counter() - start
+        for line in errors:
+            self.stderr.write(f"skipped {line}")
+        self.stdout.write(
+            f"{stored} templates stored, {len(skipped)} unchanged, {len(errors)} failed "
+            f"in {seconds:.1f} s"
+        )
+        if dump:
+            services.export_dump(dump)
+            self.stdout.write(f"dump written to {dump}")

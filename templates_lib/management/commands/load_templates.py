@@ -1,0 +1,36 @@
+"""Load the compact template dump (vectors + CIFs) into the database in seconds."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from templates_lib import services
+from templates_lib.models import Template
+
+
+class Command(BaseCommand):
+    help = "Load the shipped template library dump (templates_lib/data/templates.npz)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", nargs="?", type=Path, default=None)
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when the library has templates already")  # fmt: skip
+
+    def handle(self, *args, path, if_empty, **options) -> None:
+        if if_empty and Template.objects.exists():
+            self.stdout.write(f"template library: {Template.objects.count()} templates")
+            return
+        start = time.perf_counter()
+        try:
+            n = services.load_dump(path)
+        except FileNotFoundError as exc:
+            if if_empty:  # `automat run` starts without a library rather than not at all
+                self.stderr.write(f"template library is empty: {exc}")
+                return
+            raise CommandError(str(exc)) from exc
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"{n} templates loaded in {time.perf_counter() - start:.1f} s")
