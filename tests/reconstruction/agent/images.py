@@ -39,27 +39,9 @@ MO_S_TEMPLATES = (
 
 @lru_cache(maxsize=1)
 def mo_s_retriever():
-    """An ArrayRetriever over :data:`MO_S_TEMPLATES`, described as the library builder does."""
-    import numpy as np
+    """An ArrayRetriever over :data:`MO_S_TEMPLATES`, described by the library's own builder."""
+    from reconstruction.descriptors import ArrayRetriever
+    from templates_lib.builder import describe_template, library_from_records
 
-    from reconstruction.descriptors import ArrayRetriever, LibraryArrays, describe_structure
-    from reconstruction.stem2cif.symmetry import spacegroup, to_cif
-
-    records, rdf, rich = [], [], []
-    for sid in MO_S_TEMPLATES:
-        atoms = monolayer(sid)
-        d = describe_structure(atoms)
-        a, b, _, _, _, gamma = atoms.cell.cellpar()
-        sg, number = spacegroup(atoms)
-        records.append(
-            {
-                "id": sid, "source": "test", "formula": atoms.get_chemical_formula("reduce"),
-                "elements": sorted(set(atoms.get_chemical_symbols())), "spacegroup": sg,
-                "sg_number": number, "a": a, "b": b, "gamma": gamma, "n_atoms": len(atoms),
-                "e_form": atoms.info.get("e_form_pbe"), "content_hash": sid,
-                "cif": to_cif(atoms),
-            }
-        )  # fmt: skip
-        rdf.append(d.rdf)
-        rich.append(d.rich)
-    return ArrayRetriever(LibraryArrays(records, np.array(rdf), np.array(rich)))
+    records = [describe_template(monolayer(sid), with_png=False) for sid in MO_S_TEMPLATES]
+    return ArrayRetriever(library_from_records(records))

@@ -50,7 +50,7 @@ def test_rollback_restores_the_structure_and_its_check(tmp_path):
 def test_rules_retry_fall_back_and_keep_the_best_check(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
     # A threshold no reconstruction reaches: every attempt is tried.
-    policy = RulesPolicy(RulesConfig(min_score=0.999, denoise_method="gaussian"))
+    policy = RulesPolicy(RulesConfig(min_score=0.999, denoise_method="nlm"))
     result = run_agent(
         simulated("c2dm-MoS2-H", rotation_deg=71.0).image, pixel_size_A=PIXEL_SIZE_A,
         elements="Mo,S", policy=policy, retriever=mo_s_retriever(), artifacts_dir=tmp_path,
@@ -58,7 +58,9 @@ def test_rules_retry_fall_back_and_keep_the_best_check(tmp_path, monkeypatch):
     )  # fmt: skip
     assert result.status == "succeeded", result.error
     tools = [s.tool for s in result.steps]
-    assert tools[:2] == ["denoise", "match_templates"] and tools[-1] == "predict_properties"
+    first_match = tools.index("match_templates")
+    assert tools[:first_match] == ["denoise"] * first_match and 1 <= first_match <= 2
+    assert tools[-1] == "predict_properties"
     assert result.matches[0]["id"] == "c2dm-MoS2-H"
     assert result.template["id"] == "c2dm-MoS2-H"  # heights (or the whole cell) from it
     attempts = [s for s in result.steps if s.tool == "stem2cif"]
