@@ -103,6 +103,8 @@ class RulesPolicy:
             first = step.index if first is None else first
             if not step.ok:
                 progress.last_error = step.error
+                if prelude:  # it changed the state (e.g. undid denoising): undo that too
+                    yield Action("rollback", {"step": first}, "that attempt failed: undo it")
                 continue
             check = yield Action("check", {}, "simulate the structure and compare with the image")
             score = check.result.get("score") if check.ok else None

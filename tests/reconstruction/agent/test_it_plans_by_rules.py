@@ -1,0 +1,117 @@
+"""The rules policy's decisions, driven step by step with given tool outcomes (the policy is
+pure logic over step records; the tools themselves are tested end to end elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from reconstruction.agent import Finish, RunView, StepRecord
+from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+from reconstruction.agent.state import AgentState, Candidate
+from reconstruction.agent.tools import default_tools
+
+
+class Driver:
+    """Plays the runner: numbers the steps and hands the policy the outcome we choose."""
+
+    def __init__(self, policy, *, retriever=None):
+        image = np.zeros((32, 32), np.float32)
+        state = AgentState(
+            original=image, image=image, pixel_size_A=0.1, elements=["Mo", "S"], mode="idpc",
+            artifacts_dir=Path("unused"), retriever=retriever,
+        )  # fmt: skip
+        self.view = RunView(tools=default_tools(), steps=[], state=state)
+        self.policy = policy
+
+    def next(self):
+        return self.policy.next(self.view)
+
+    def outcome(self, action, ok=True, **result):
+        step = StepRecord(
+            index=len(self.view.steps), tool=action.tool, args=action.args, ok=ok,
+            summary="", result=result, error=None if ok else "it failed",
+        )  # fmt: skip
+        self.view.steps.append(step)
+        if ok and action.tool == "stem2cif":
+            self.view.state.candidate = Candidate(
+                structure=Atoms(), cif="", formula="MoS2", spacegroup="P1", lattice={},
+                step=step.index,
+            )  # fmt: skip
+        return step
+
+
+def test_it_retries_rolls_back_undoes_failed_attempts_and_falls_back():
+    d = Driver(RulesPolicy(RulesConfig(min_score=0.5)), retriever=object())
+    a = d.next()
+    assert (a.tool, a.args["if_noisy"]) == ("denoise", True)
+    d.outcome(a, denoised=True, noise_after={"noisy": False})  # step 0
+    a = d.next()
+    assert a.tool == "match_templates"
+    d.outcome(a, matches=[{"id": "t1"}, {"id": "t2"}])  # 1
+    a = d.next()
+    assert (a.tool, a.args) == ("stem2cif", {"template": "t1"})
+    d.outcome(a, fraction_explained=0.95)  # 2
+    d.outcome(d.next(), score=0.3)  # 3: check, poor
+    a = d.next()
+    assert a.tool == "stem2cif" and a.args["column_sigma_A"] == 0.18
+    assert a.message.startswith("check score 0.300")
+    d.outcome(a, fraction_explained=0.95)  # 4
+    d.outcome(d.next(), score=0.2)  # 5: worse
+    a = d.next()
+    assert (a.tool, a.args) == ("rollback", {"step": 4})
+    d.outcome(a)  # 6
+    a = d.next()
+    assert a.tool == "stem2cif" and a.args["background_sigma_A"] == 4.0
+    d.outcome(a, ok=False)  # 7: fails; nothing to undo
+    a = d.next()
+    assert (a.tool, a.args) == ("rollback", {"step": 0})  # the image as recorded
+    d.outcome(a)  # 8
+    d.view.state.candidate = None  # (what undoing step 0 does)
+    a = d.next()
+    assert (a.tool, a.args) == ("stem2cif", {"template": "t1"})
+    d.outcome(a, ok=False)  # 9: fails too
+    a = d.next()
+    assert (a.tool, a.args) == ("rollback", {"step": 8})  # back to the kept structure
+    d.outcome(a)  # 10
+    d.view.state.candidate = Candidate(Atoms(), "", "MoS2", "P1", {}, step=2)
+    a = d.next()
+    assert (a.tool, a.args) == ("stem2cif", {"template": "t1", "source": "template"})
+    d.outcome(a)  # 11
+    d.outcome(d.next(), score=0.9)  # 12: better and good
+    a = d.next()
+    assert (a.tool, a.args) == ("predict_properties", {})
+    d.outcome(a, ok=False)  # 13: relaxation blew up
+    a = d.next()
+    assert (a.tool, a.args) == ("predict_properties", {"relax": False})
+    d.outcome(a)
+    assert d.next() == Finish(True)
+
+
+def test_it_stops_at_the_first_good_structure_and_skips_templates_without_a_library():
+    d = Driver(RulesPolicy(RulesConfig(denoise_passes=2)))
+    a = d.next()
+    d.outcome(a, denoised=True, noise_after={"noisy": True})
+    a = d.next()
+    assert (a.tool, a.args.get("if_noisy")) == ("denoise", None)  # still noisy: once more
+    d.outcome(a, denoised=True, noise_after={"noisy": True})
+    a = d.next()
+    assert (a.tool, a.args) == ("stem2cif", {})  # no library: no match_templates
+    d.outcome(a, fraction_explained=0.9)
+    d.outcome(d.next(), score=0.8)
+    a = d.next()
+    assert a.tool == "predict_properties"
+    d.outcome(a, formation_energy_per_atom=-0.8)
+    assert d.next() == Finish(True)
+
+
+def test_it_fails_when_no_attempt_gives_a_structure():
+    d = Driver(RulesPolicy(RulesConfig(retries=())))
+    d.outcome(d.next(), ok=False)  # denoise unavailable
+    a = d.next()
+    assert a.tool == "stem2cif"
+    d.outcome(a, ok=False)
+    end = d.next()
+    assert end == Finish(False, "no structure: it failed")
