@@ -62,7 +62,8 @@ def denoise(
     pixel_size_A : float
         Pixel size [Å].
     mode : str
-        ``"idpc"``, ``"haadf"`` or ``"abf"`` (recorded; the MoE router decides from the image).
+        ``"idpc"``, ``"haadf"`` or ``"abf"``: the MoE's router chooses among the experts
+        trained on this mode.
     method : str
         One of :data:`METHODS`: ``"moe"`` (mixture of experts, committed weights),
         ``"single"`` (one expert trained on everything), ``"gaussian"``, ``"nlm"``,
@@ -98,7 +99,7 @@ def denoise(
         from reconstruction.denoise.infer import denoise_learned
 
         out, expert = denoise_learned(
-            img, pixel_size_A=pixel_size_A, single=method == "single", device=device
+            img, pixel_size_A=pixel_size_A, single=method == "single", mode=mode, device=device
         )
     t1 = time.perf_counter()
     out = np.ascontiguousarray(out, dtype=np.float32)

@@ -136,21 +136,25 @@ def timing(out: Path | None, *, size: int = 1024, repeat: int = 3, log=print) ->
 
 def prepare(dataset: Path, out: Path, *, every: int, method: str = "moe", log=print) -> None:
     """``out``: every ``every``-th sample of ``dataset`` (symlinks); ``out-<method>``: the
-    same samples with the image denoised (float32 TIFF, same calibration)."""
+    same samples with the image denoised (float32 TIFF, same calibration); ``method``
+    ``"none"`` makes only the subset."""
     from reconstruction.bench.build import write_calibrated_tiff
     from reconstruction.bench.dataset import read_dataset
     from reconstruction.denoise import denoise
     from reconstruction.io import read_micrograph
 
     samples = read_dataset(dataset)[::every]
-    denoised = out.parent / f"{out.name}-{method}"
     out.mkdir(parents=True, exist_ok=True)
-    denoised.mkdir(parents=True, exist_ok=True)
-    records = []
-    for i, sample in enumerate(samples):
+    for sample in samples:
         link = out / sample.sample_id
         if not link.exists():
             link.symlink_to(sample.folder.resolve())
+    if method == "none":
+        return
+    denoised = out.parent / f"{out.name}-{method}"
+    denoised.mkdir(parents=True, exist_ok=True)
+    records = []
+    for i, sample in enumerate(samples):
         folder = denoised / sample.sample_id
         if (folder / "meta.json").exists():
             continue

@@ -27,6 +27,8 @@ BATCH = 8
 #: Tiles the router looks at to choose an image's expert (a regular grid).
 ROUTER_TILES = 16
 ROUTER_TILE_PX = 48
+#: Largest image the learned methods work on, counted at 0.1 Å/px [px].
+MAX_WORK_PIXELS = 100_000_000
 
 
 def pick_device(device: str | None = None) -> str:
@@ -96,6 +98,7 @@ def load_weights(folder: str | None = None, device: str = "cpu") -> dict:
     single = Expert(config)
     single.load_state_dict(payload["single"])
     return {
+        "routing": payload["routing"],
         "moe": moe.to(device).eval(),
         "single": single.to(device).eval(),
         "meta": payload["meta"],
@@ -159,8 +162,12 @@ def run_tiled(
     return out / weight
 
 
-def route(router, x: np.ndarray, *, device: str) -> tuple[int, np.ndarray]:
-    """The expert for the whole image: mean router probability over a grid of tiles."""
+def route(
+    router, x: np.ndarray, *, device: str, prior: np.ndarray | None = None
+) -> tuple[int, np.ndarray]:
+    """The expert for the whole image: mean router probability over a grid of tiles, times
+    ``prior`` (the share of the image's mode among each expert's training images), so that
+    an expert that never saw the mode is never chosen."""
     import torch
 
     _, rows, cols = x.shape
@@ -172,15 +179,24 @@ def route(router, x: np.ndarray, *, device: str) -> tuple[int, np.ndarray]:
     with torch.no_grad():
         logits = router(torch.from_numpy(tiles).to(device))
         probs = torch.softmax(logits, dim=1).mean(dim=0).cpu().numpy()
+    if prior is not None:
+        probs = probs * prior
+        probs = probs / probs.sum() if probs.sum() > 0 else prior / prior.sum()
     return int(probs.argmax()), probs
 
 
 def prepare(image: np.ndarray, pixel_size_A: float) -> tuple[np.ndarray, tuple, tuple]:
     """Network input (2, H, W) at 0.2 Å/px (H, W multiples of 4, edge-padded), the
     normalisation and the unpadded input shape."""
-    mean, scale, log_noise = normalisation(image, pixel_size_A=pixel_size_A)
     factor = pixel_size_A / INPUT_PIXEL_A
     shape = (max(4, round(image.shape[0] * factor)), max(4, round(image.shape[1] * factor)))
+    if 4 * shape[0] * shape[1] > MAX_WORK_PIXELS:
+        raise DenoiseError(
+            f"image too large for the learned denoisers at {pixel_size_A} Å/px: "
+            f"{image.shape} px would be {2 * shape[0]}x{2 * shape[1]} px at 0.1 Å/px "
+            f"(at most {MAX_WORK_PIXELS:,} px)"
+        )
+    mean, scale, log_noise = normalisation(image, pixel_size_A=pixel_size_A)
     small = (resample(image, shape) - mean) / scale
     pad = ((0, -shape[0] % 4), (0, -shape[1] % 4))
     small = np.pad(small, pad, mode="reflect" if min(shape) > 4 else "edge")
@@ -193,12 +209,14 @@ def denoise_learned(
     *,
     pixel_size_A: float,
     single: bool = False,
+    mode: str | None = None,
     device: str | None = None,
     weights: str | None = None,
     tile: int = TILE_PX,
 ) -> tuple[np.ndarray, int]:
     """Denoise with the MoE (``single=False``) or the single expert; returns the image at
-    the input's shape and the expert used."""
+    the input's shape and the expert used. ``mode`` (idpc, haadf, abf) restricts the
+    router to the experts trained on that mode; None lets the router alone decide."""
     device = pick_device(device)
     set_threads()
     nets = load_weights(weights, device)
@@ -206,7 +224,9 @@ def denoise_learned(
     if single:
         expert, net = 0, nets["single"]
     else:
-        expert, _ = route(nets["moe"].router, x, device=device)
+        counts = nets["routing"].get("mode_counts", {}).get(mode)
+        prior = None if counts is None else np.asarray(counts, dtype=float)
+        expert, _ = route(nets["moe"].router, x, device=device, prior=prior)
         net = nets["moe"].experts[expert]
     s = nets["config"].scale
     high = run_tiled(net, x, scale=s, device=device, tile=tile)

@@ -4,6 +4,8 @@
 2. Routing classes: k-means (K = ``n_experts``) over PCA features of the training images
    (radial power spectrum, skewness, noise level; :func:`routing_features`).
 3. Phase "single": one expert on every patch (the ``"single"`` baseline starts here).
+   How many training images of each mode fell in each class is kept with the weights: at
+   inference it restricts the router to the experts that saw the image's mode.
 4. Phase "moe": the K experts start from the single expert and each trains on its class's
    patches, the router learns the classes (cross-entropy plus a routing-balance entropy
    term); on the same batches the single expert keeps training, so both see the same data
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reconstruction.denoise.data import INPUT_PIXEL_A, OUTPUT_PIXEL_A, DataConfig
+from reconstruction.denoise.data import INPUT_PIXEL_A, MODES, OUTPUT_PIXEL_A, DataConfig
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_FILE = "moe.pt"
@@ -362,6 +364,7 @@ def train(
         for m in range(3)
     ]
     log(f"routing classes: sizes {counts}; per mode (idpc, haadf, abf) {by_mode}")
+    transform["mode_counts"] = dict(zip(MODES, by_mode, strict=True))
     torch.use_deterministic_algorithms(True, warn_only=True)
     trainer = Trainer(config, out, device, log=log)
     trainer.run(PatchSampler(data, labels, config))
