@@ -115,6 +115,7 @@ def run_portal(*, bind: str | None = None, workers: int | None = None) -> int:
             _manage(env, "migrate", "--noinput", "-v", "0")
             _manage(env, "ensure_admin")
             _manage(env, "compute_references")  # the default potential's, shipped: instant
+            _manage(env, "load_templates", "--if-empty")  # the shipped library dump: seconds
             children = _children(env, bind, workers)
             try:
                 print(f"\nautomat is running at http://{bind}/  (Ctrl-C stops everything)\n")
