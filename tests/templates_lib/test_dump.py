@@ -69,3 +69,21 @@ def test_it_starts_with_an_empty_library_when_the_dump_is_missing(db, tmp_path):
     call_command("load_templates", str(tmp_path / "none.npz"), if_empty=True, stderr=err)
     assert "template library is empty" in err.getvalue()
     assert Template.objects.count() == 0
+
+
+def test_the_shipped_dump_is_readable_by_this_code():
+    from reconstruction.descriptors import ArrayRetriever, default_dump_path
+
+    library = read_dump()  # raises if the descriptor version no longer matches the code
+    assert default_dump_path().name == "templates.npz"
+    assert len(library.records) >= 3000
+    assert abs(float((library.rich[0] ** 2).sum()) - 1.0) < 0.01
+    mos2 = next(i for i, r in enumerate(library.records) if r["id"] == "c2dm-MoS2-H")
+    match = ArrayRetriever(library).top_k(_descriptor(library, mos2), ["Mo", "S"], k=1)[0]
+    assert match.id == "c2dm-MoS2-H" and match.structure.get_chemical_formula() == "MoS2"
+
+
+def _descriptor(library, row):
+    from reconstruction.descriptors import Descriptor
+
+    return Descriptor(rdf=library.rdf[row], rich=library.rich[row], lattice=None)
