@@ -134,7 +134,9 @@ def timing(out: Path | None, *, size: int = 1024, repeat: int = 3, log=print) ->
     return report
 
 
-def prepare(dataset: Path, out: Path, *, every: int, method: str = "moe", log=print) -> None:
+def prepare(
+    dataset: Path, out: Path, *, every: int, method: str = "moe", tier: int | None = None, log=print
+) -> None:
     """``out``: every ``every``-th sample of ``dataset`` (symlinks); ``out-<method>``: the
     same samples with the image denoised (float32 TIFF, same calibration); ``method``
     ``"none"`` makes only the subset."""
@@ -144,6 +146,8 @@ def prepare(dataset: Path, out: Path, *, every: int, method: str = "moe", log=pr
     from reconstruction.io import read_micrograph
 
     samples = read_dataset(dataset)[::every]
+    if tier is not None:
+        samples = [s for s in samples if s.tier == tier]
     out.mkdir(parents=True, exist_ok=True)
     for sample in samples:
         link = out / sample.sample_id
@@ -195,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--every", type=int, default=3)
     p.add_argument("--method", default="moe")
+    p.add_argument("--tier", type=int, default=None, help="only this tier's samples")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -205,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.verb == "timing":
         print(json.dumps(timing(args.out, size=args.size, repeat=args.repeat, log=log)))
     else:
-        prepare(args.dataset, args.out, every=args.every, method=args.method, log=log)
+        prepare(args.dataset, args.out, every=args.every, method=args.method, tier=args.tier,
+                log=log)  # fmt: skip
     return 0
 
 

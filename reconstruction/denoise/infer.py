@@ -52,11 +52,16 @@ def available_cores() -> int:
 
 def set_threads(threads: int | None = None) -> int:
     """Torch CPU threads: ``threads``, else ``AUTOMAT_TORCH_THREADS``, else the cores
-    available to this process."""
+    available to this process that are not busy (1 when the 1-minute load average is at
+    least the core count: on a shared 2-core machine two threads waiting on each other ran
+    slower than one, docs/benchmarks/denoise.md)."""
     import torch
 
-    n = threads or int(os.environ.get("AUTOMAT_TORCH_THREADS", 0)) or available_cores()
-    n = max(1, min(n, available_cores()))
+    cores = available_cores()
+    n = threads or int(os.environ.get("AUTOMAT_TORCH_THREADS", 0))
+    if not n:
+        n = 1 if os.getloadavg()[0] >= cores else cores
+    n = max(1, min(n, cores))
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
