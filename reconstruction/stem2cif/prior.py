@@ -26,6 +26,8 @@ MAX_DISTANCE = 0.05
 #: A template column with no measured site may hide if it is this faint relative to the
 #: brightest column (light atoms beside heavy ones).
 HIDDEN_FRACTION = 0.35
+#: Template columns this close to a matched one [Å] may have merged with it in the image.
+UNRESOLVED_A = 0.7
 CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
 
 
@@ -196,7 +198,12 @@ def fit_prior(
             False, f"a measured site is {worst:.2f} Å from every template column",
             max_site_error_A=worst, **base,
         )  # fmt: skip
-    unseen = sorted(set(range(len(columns))) - set(nearest.tolist()))
+    seen = sorted(set(nearest.tolist()))
+    unseen = [c for c in range(len(columns)) if c not in seen]
+    if unseen:  # columns closer than the detector resolves are seen as one
+        d = _periodic(centres[unseen][:, None, :] - centres[seen][None, :, :]) @ t_cell
+        unresolved = np.linalg.norm(d, axis=-1).min(axis=1) < UNRESOLVED_A
+        unseen = [c for c, u in zip(unseen, unresolved, strict=True) if not u]
     if unseen and contrast[unseen].max() > HIDDEN_FRACTION * contrast.max():
         return PriorFit(
             False, f"{len(unseen)} template column(s) bright enough to see were not found",
