@@ -4,10 +4,10 @@
 2. Match templates (when a library is available).
 3. Reconstruct with STEM2CIF (heights from the nearest template) and check it by
    simulation.
-4. While the check or STEM2CIF's own quality numbers fail, try the next attempt: changed
-   STEM2CIF settings, the undenoised image (when it was denoised), then the nearest
-   template adopted on the measured cell. An attempt whose check is worse than the best so
-   far is rolled back.
+4. When the image was denoised, reconstruct the image as recorded too and keep the better
+   check. While the check or STEM2CIF's own quality numbers fail, try the next attempt:
+   changed STEM2CIF settings, then the nearest template adopted on the measured cell. An
+   attempt whose check is not better than the best so far is rolled back.
 5. Predict the properties of the structure kept.
 """
 
@@ -41,6 +41,9 @@ class RulesConfig:
         STEM2CIF settings tried, in order, when a reconstruction fails its checks.
     predict_properties : bool
         Whether to end with the energy (False: the structure only).
+    compare_undenoised : bool
+        When the image was denoised, also reconstruct the image as recorded and keep the
+        structure whose check is better (denoising can change what STEM2CIF reads).
     """
 
     min_score: float = 0.5
@@ -55,6 +58,7 @@ class RulesConfig:
         )
     )
     predict_properties: bool = True
+    compare_undenoised: bool = True
 
 
 Plan = Generator[Action | Finish, StepRecord, None]
@@ -63,6 +67,7 @@ Plan = Generator[Action | Finish, StepRecord, None]
 @dataclass
 class _Progress:
     best: float | None = None  # best check score so far
+    kept_good: bool = False  # the structure kept passes the quality checks
     last_error: str | None = None
     denoise_step: int | None = None  # first step that changed the image
 
@@ -92,8 +97,10 @@ class RulesPolicy:
             step = yield Action("match_templates", {"k": cfg.k}, "find known structures like it")
             if step.ok and step.result["matches"]:
                 template = step.result["matches"][0]["id"]
-        for why, prelude, args in self._attempts(template, progress.denoise_step):
-            if progress.best is not None or progress.last_error is not None:
+        for why, prelude, args, always in self._attempts(template, progress.denoise_step):
+            if progress.kept_good and not always:
+                break
+            if not always and (progress.best is not None or progress.last_error is not None):
                 why = f"{self._failed(progress)}: {why}"
             first = None
             for action in prelude:
@@ -117,8 +124,7 @@ class RulesPolicy:
                 continue
             if score is not None:
                 progress.best = score
-            if self._good(step, score):
-                break
+            progress.kept_good = self._good(step, score)
         if run.state.candidate is None:
             yield Finish(False, f"no structure: {progress.last_error}")
             return
@@ -130,18 +136,24 @@ class RulesPolicy:
         yield Finish(True)
 
     def _attempts(self, template: str | None, denoise_step: int | None):
-        """(why, actions before stem2cif, stem2cif args), in the order they are tried."""
+        """(why, actions before stem2cif, stem2cif args, tried even after a good structure),
+        in the order they are tried."""
         base = {"template": template} if template else {}
-        heights = f", heights from the nearest template {template}" if template else ""
-        yield "reconstruct from the image" + heights, [], dict(base)
-        for settings in self.config.retries:
-            yield f"retry with changed settings {settings}", [], {**base, **settings}
+        heights = f", the nearest template {template} as prior" if template else ""
+        yield "reconstruct from the image" + heights, [], dict(base), False
+        raw = None
         if denoise_step is not None:
             undo = Action("rollback", {"step": denoise_step})
-            yield "reconstruct from the image as recorded, without denoising", [undo], dict(base)
+            raw = ("reconstruct from the image as recorded, without denoising", [undo], base)
+        if raw and self.config.compare_undenoised:
+            yield raw[0] + ": keep whichever check is better", raw[1], dict(base), True
+        for settings in self.config.retries:
+            yield f"retry with changed settings {settings}", [], {**base, **settings}, False
+        if raw and not self.config.compare_undenoised:
+            yield raw[0], raw[1], dict(base), False
         if template:
             args = {"template": template, "source": "template"}
-            yield f"fall back to the template {template} on the measured cell", [], args
+            yield f"fall back to the template {template} on the measured cell", [], args, False
 
     def _denoise(self, run: RunView) -> Generator[Action, StepRecord, int | None]:
         """Denoising passes; returns the first step that changed the image."""

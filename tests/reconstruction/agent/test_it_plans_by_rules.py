@@ -56,27 +56,28 @@ def test_it_retries_rolls_back_undoes_failed_attempts_and_falls_back():
     d.outcome(a, fraction_explained=0.95)  # 2
     d.outcome(d.next(), score=0.3)  # 3: check, poor
     a = d.next()
-    assert a.tool == "stem2cif" and a.args["column_sigma_A"] == 0.18
-    assert a.message.startswith("check score 0.300")
-    d.outcome(a, fraction_explained=0.95)  # 4
-    d.outcome(d.next(), score=0.2)  # 5: worse
-    a = d.next()
-    assert (a.tool, a.args) == ("rollback", {"step": 4})
-    d.outcome(a)  # 6
-    a = d.next()
-    assert a.tool == "stem2cif" and a.args["background_sigma_A"] == 4.0
-    d.outcome(a, ok=False)  # 7: fails; nothing to undo
-    a = d.next()
-    assert (a.tool, a.args) == ("rollback", {"step": 0})  # the image as recorded
-    d.outcome(a)  # 8
+    assert (a.tool, a.args) == ("rollback", {"step": 0})  # the image as recorded, too
+    assert "without denoising" in a.message
+    d.outcome(a)  # 4
     d.view.state.candidate = None  # (what undoing step 0 does)
     a = d.next()
     assert (a.tool, a.args) == ("stem2cif", {"template": "t1"})
-    d.outcome(a, ok=False)  # 9: fails too
+    d.outcome(a, ok=False)  # 5: fails on the raw image
     a = d.next()
-    assert (a.tool, a.args) == ("rollback", {"step": 8})  # back to the kept structure
-    d.outcome(a)  # 10
+    assert (a.tool, a.args) == ("rollback", {"step": 4})  # back to the structure of step 2
+    d.outcome(a)  # 6
     d.view.state.candidate = Candidate(Atoms(), "", "MoS2", "P1", {}, step=2)
+    a = d.next()
+    assert a.tool == "stem2cif" and a.args["column_sigma_A"] == 0.18
+    assert a.message.startswith("check score 0.300")
+    d.outcome(a, fraction_explained=0.95)  # 7
+    d.outcome(d.next(), score=0.2)  # 8: worse
+    a = d.next()
+    assert (a.tool, a.args) == ("rollback", {"step": 7})
+    d.outcome(a)  # 9
+    a = d.next()
+    assert a.tool == "stem2cif" and a.args["background_sigma_A"] == 4.0
+    d.outcome(a, ok=False)  # 10: fails; nothing to undo
     a = d.next()
     assert (a.tool, a.args) == ("stem2cif", {"template": "t1", "source": "template"})
     d.outcome(a)  # 11
@@ -87,21 +88,41 @@ def test_it_retries_rolls_back_undoes_failed_attempts_and_falls_back():
     assert d.next() == Finish(True)
 
 
-def test_it_stops_at_the_first_good_structure_and_skips_templates_without_a_library():
+def test_it_compares_with_the_undenoised_image_then_stops_at_a_good_structure():
     d = Driver(RulesPolicy(RulesConfig(denoise_passes=2)))
     a = d.next()
-    d.outcome(a, denoised=True, noise_after={"noisy": True})
+    d.outcome(a, denoised=True, noise_after={"noisy": True})  # 0
     a = d.next()
     assert (a.tool, a.args.get("if_noisy")) == ("denoise", None)  # still noisy: once more
-    d.outcome(a, denoised=True, noise_after={"noisy": True})
+    d.outcome(a, denoised=True, noise_after={"noisy": True})  # 1
     a = d.next()
     assert (a.tool, a.args) == ("stem2cif", {})  # no library: no match_templates
-    d.outcome(a, fraction_explained=0.9)
-    d.outcome(d.next(), score=0.8)
+    d.outcome(a, fraction_explained=0.9)  # 2
+    d.outcome(d.next(), score=0.8)  # 3: good
     a = d.next()
-    assert a.tool == "predict_properties"
+    assert (a.tool, a.args) == ("rollback", {"step": 0})  # both denoising passes undone
+    assert "keep whichever check is better" in a.message
+    d.outcome(a)  # 4
+    d.outcome(d.next(), fraction_explained=0.9)  # 5: stem2cif on the raw image
+    d.outcome(d.next(), score=0.85)  # 6: better: kept
+    a = d.next()
+    assert a.tool == "predict_properties"  # good: no retries
     d.outcome(a, formation_energy_per_atom=-0.8)
     assert d.next() == Finish(True)
+
+
+def test_it_keeps_the_denoised_structure_when_the_raw_one_checks_worse():
+    d = Driver(RulesPolicy(RulesConfig(denoise_passes=1)))
+    d.outcome(d.next(), denoised=True, noise_after={"noisy": False})  # 0
+    d.outcome(d.next(), fraction_explained=0.9)  # 1
+    d.outcome(d.next(), score=0.8)  # 2
+    d.outcome(d.next())  # 3: rollback to before denoising
+    d.outcome(d.next(), fraction_explained=0.9)  # 4
+    d.outcome(d.next(), score=0.7)  # 5: worse
+    a = d.next()
+    assert (a.tool, a.args) == ("rollback", {"step": 3})  # the denoised structure again
+    d.outcome(a)
+    assert d.next().tool == "predict_properties"
 
 
 def test_it_fails_when_no_attempt_gives_a_structure():

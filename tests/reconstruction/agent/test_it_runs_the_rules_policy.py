@@ -29,7 +29,7 @@ def test_it_reaches_a_structure_and_an_energy(tmp_path, monkeypatch):
     assert [s.index for s in seen] == list(range(len(result.steps)))
     assert seen == result.steps
     tools = [s.tool for s in result.steps if s.ok]
-    assert tools[-3:] == ["stem2cif", "check", "predict_properties"]
+    assert tools[-1] == "predict_properties" and {"stem2cif", "check"} <= set(tools)
     check = next(s for s in result.steps if s.tool == "check")
     assert check.result["score"] > 0.8
     for step in result.steps:
@@ -101,7 +101,7 @@ def test_automat_reconstruct_runs_the_agent_and_records_its_steps(tmp_path):
     assert result["status"] == "succeeded" and result["formula"] == "MoS2"
     assert result["policy"] == "rules" and result["energy"] is None
     tools = [s["tool"] for s in result["steps"] if s["ok"]]
-    assert tools[-2:] == ["stem2cif", "check"]
+    assert {"stem2cif", "check"} <= set(tools) and "predict_properties" not in tools
     assert (out / "structure.cif").read_text() == result["cif"]
     assert (out / "overlay.png").read_bytes()[:4] == b"\x89PNG"
     assert all(Path(p).is_file() for s in result["steps"] for p in s["artifacts"].values())
