@@ -37,6 +37,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--energy", choices=["relax", "single", "none"], default="relax",
         help="stem2cif, agent: relax then score (default), score as reconstructed, or skip",
     )  # fmt: skip
+    run.add_argument(
+        "--templates", nargs="?", const="", default=None, metavar="DUMP",
+        help="stem2cif: the template library as a structural prior (shipped dump or this .npz)",
+    )  # fmt: skip
     run.set_defaults(func=_run)
 
     score = verbs.add_parser("score", help="RMSD_xy, C.C., S.S. and energy MAE per tier")
@@ -62,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     from reconstruction.bench.run import run
 
     run(args.dataset, args.out, method=args.method, workers=args.workers,
-        progress=sys.stderr.isatty(), energy=args.energy)  # fmt: skip
+        progress=sys.stderr.isatty(), energy=args.energy, templates=args.templates)  # fmt: skip
     return 0
 
 

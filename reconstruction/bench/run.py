@@ -96,17 +96,21 @@ def run_oracle(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
 ENERGY_FLAGS = {"relax": [], "single": ["--no-relax"], "none": ["--no-energy"]}
 
 
-def run_stem2cif(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
+def run_stem2cif(
+    sample: Sample, folder: Path, *, energy: str = "relax", templates: str | None = None
+) -> dict:
     """The full reconstruction through the ``automat reconstruct`` CLI contract.
 
     ``energy``: ``relax`` (relax, then formation energy), ``single`` (formation energy of
-    the structure as reconstructed) or ``none``.
+    the structure as reconstructed) or ``none``. ``templates``: a library dump (``""`` for
+    the shipped one) used as a structural prior.
     """
     from reconstruction.stem2cif.cli import main
 
+    prior = [] if templates is None else ["--templates", *([templates] if templates else [])]
     args = [
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),
-        "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy],
+        "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy], *prior,
     ]  # fmt: skip
     main(args)
     return json.loads((folder / "result.json").read_text())
@@ -146,14 +150,16 @@ METHODS: dict[str, Callable[[Sample, Path], dict]] = {
 }
 
 
-def run_one(method: str, sample: Sample, out: Path, energy: str = "relax") -> dict:
+def run_one(
+    method: str, sample: Sample, out: Path, energy: str = "relax", templates: str | None = None
+) -> dict:
     folder = out / sample.sample_id
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if sample.meta.get("e_form_pbe_eV_per_atom") is None:
         energy = "none"  # no DFT value to compare with: the energy would not be scored
     if method == "stem2cif":
-        result = run_stem2cif(sample, folder, energy=energy)
+        result = run_stem2cif(sample, folder, energy=energy, templates=templates)
     elif method == "agent":
         result = run_agent_method(sample, folder, energy=energy)
     elif method == "oracle":
@@ -174,9 +180,11 @@ def run(
     workers: int = 2,
     progress: bool = True,
     energy: str = "relax",
+    templates: str | None = None,
 ):
     """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``
-    (``energy`` applies to stem2cif: relax, single or none)."""
+    (``energy`` and ``templates`` apply to stem2cif: relax, single or none; a template
+    library dump as structural prior, ``""`` for the shipped one)."""
     from tqdm import tqdm
 
     if method not in METHODS:
@@ -186,11 +194,11 @@ def run(
     bar = tqdm(total=len(samples), initial=len(samples) - len(todo), disable=not progress)
     if workers <= 1:
         for sample in todo:
-            run_one(method, sample, out, energy)
+            run_one(method, sample, out, energy, templates)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_one, method, s, out, energy) for s in todo]
+            futures = [pool.submit(run_one, method, s, out, energy, templates) for s in todo]
             for future in as_completed(futures):
                 future.result()
                 bar.update()
