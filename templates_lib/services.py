@@ -164,7 +164,22 @@ def load_dump(path: Path | None = None) -> int:
         {**r, "rdf": library.rdf[i], "rich": library.rich[i]} for i, r in enumerate(library.records)
     ]
     with transaction.atomic():
-        return store_records(records)
+        if Template.objects.exists():
+            return store_records(records)
+        # Into an empty table: build the HNSW indexes once at the end instead of updating
+        # them row by row (several times faster).
+        from django.db import connection
+        from pgvector.django import HnswIndex
+
+        hnsw = [i for i in Template._meta.indexes if isinstance(i, HnswIndex)]
+        with connection.schema_editor() as editor:
+            for index in hnsw:
+                editor.remove_index(Template, index)
+        n = store_records(records)
+        with connection.schema_editor() as editor:
+            for index in hnsw:
+                editor.add_index(Template, index)
+        return n
 
 
 def export_dump(path: Path) -> Path:

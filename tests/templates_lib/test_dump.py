@@ -32,6 +32,13 @@ def test_it_exports_and_loads_the_library(built, tmp_path):
         assert after[sid][1] == cif
         assert after[sid][0] == pytest.approx(rich, abs=2e-3)  # float16 in the dump
     assert len(read_dump(path).records) == 4
+    from django.db import connection
+
+    with connection.cursor() as cur:  # loading into an empty table rebuilt the indexes
+        sql = "SELECT indexname FROM pg_indexes WHERE tablename = %s"
+        cur.execute(sql, [Template._meta.db_table])
+        names = {row[0] for row in cur.fetchall()}
+    assert {"template_rich_hnsw", "template_rdf_hnsw"} <= names
 
 
 def test_it_loads_only_into_an_empty_library_when_asked(built, tmp_path):
