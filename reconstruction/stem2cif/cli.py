@@ -53,6 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="idpc", choices=["idpc", "haadf", "abf"])
     parser.add_argument("--template", default=None, help="structure file to take heights from")
     parser.add_argument(
+        "--templates", nargs="?", const="", default=None, metavar="DUMP",
+        help="template library as a structural prior (the shipped dump, or this .npz)",
+    )  # fmt: skip
+    parser.add_argument(
         "--agent", action="store_true",
         help="run the agent (denoise, templates, STEM2CIF, check by simulation, retries); "
         "result.json carries every step, their files go to OUT/steps",
@@ -192,12 +196,23 @@ def _reconstruct(args: argparse.Namespace, micrograph):
         import ase.io
 
         template = ase.io.read(args.template)
+    prior = None
+    if getattr(args, "templates", None) is not None:
+        from reconstruction.descriptors import ArrayRetriever
+        from reconstruction.stem2cif.prior import retrieve_prior
+
+        retriever = ArrayRetriever.from_dump(args.templates or None)
+        prior, _, _ = retrieve_prior(
+            micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
+            elements=args.elements, retriever=retriever, mode=args.mode,
+        )  # fmt: skip
     return reconstruct(
         micrograph.data,
         pixel_size_A=micrograph.calibration.pixel_size_A,
         elements=args.elements,
         mode=args.mode,
         template=template,
+        prior=prior,
     )
 
 
@@ -225,7 +240,7 @@ def success_payload(result, step_args: dict, timings: dict, *, relax: bool) -> d
         "lattice": report.lattice_dict(result),
         "spacegroup": result.spacegroup,
         "energy": None,
-        "template": None,
+        "template": getattr(result, "prior", None),
         "relax_requested": relax,
         "pixel_size_A": result.pixel_size_A,
         "mode": result.mode,
