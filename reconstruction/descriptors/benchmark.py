@@ -6,8 +6,12 @@
     (resumable; the expensive part, independent of the library).
 ``python -m reconstruction.descriptors.benchmark evaluate DATASET OUT.jsonl --records R``
     retrieval top-1/top-10 per descriptor against the library (``R``: the builder's JSON
-    lines, which hold the templates' observations), the distance threshold of the prior,
-    the reconstruction with the prior vs without (C.C., S.S.), and held-out structures.
+    lines, which hold the templates' observations) and the top-1 distances when right,
+    wrong and held out.
+``python -m reconstruction.descriptors.benchmark prior DATASET OUT.jsonl --records R
+--report EVAL.json --plain-scores SCORES.json --out PRIOR.json [--held-out]``
+    every sample reconstructed with its nearest template (or, held out, the nearest that is
+    neither the truth nor equivalent) as prior, scored against the template-free run.
 """
 
 from __future__ import annotations
@@ -132,8 +136,29 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--records", type=Path, required=True)
     e.add_argument("--out", type=Path, required=True, help="JSON report")
     e.add_argument("--workers", type=int, default=1)
+    p = sub.add_parser("prior", help="C.C./S.S. with the nearest template as prior")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("queries", type=Path)
+    p.add_argument("--records", type=Path, required=True)
+    p.add_argument("--report", type=Path, required=True, help="the evaluate report")
+    p.add_argument("--plain-scores", type=Path, required=True,
+                   help="bench score report of the template-free run")  # fmt: skip
+    p.add_argument("--max-distance", type=float, default=0.5)
+    p.add_argument("--held-out", action="store_true")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
-    if args.verb == "queries":
+    if args.verb == "prior":
+        from reconstruction.descriptors.evaluate import prior_effect
+
+        out = prior_effect(
+            args.dataset, args.queries, args.records, json.loads(args.report.read_text()),
+            args.plain_scores, max_distance=args.max_distance, workers=args.workers,
+            held_out=args.held_out,
+        )  # fmt: skip
+        args.out.write_text(json.dumps(out, indent=1))
+        print(json.dumps(out["table"], indent=1))
+    elif args.verb == "queries":
         queries(args.dataset, args.out, workers=args.workers, plain=not args.no_plain)
     else:
         from reconstruction.descriptors.evaluate import evaluate
