@@ -271,8 +271,7 @@ def prior_effect(
 
     samples = {s.sample_id: s for s in read_dataset(dataset)}
     queries = {
-        q["sample_id"]: q
-        for q in map(json.loads, Path(queries_path).read_text().splitlines())
+        q["sample_id"]: q for q in map(json.loads, Path(queries_path).read_text().splitlines())
     }
     plain = {r["sample_id"]: r for r in json.loads(Path(plain_scores).read_text())["samples"]}
     cifs: dict[str, str] = {}
