@@ -70,7 +70,11 @@ class ImagingConfig:
     segment_mrad, haadf_mrad, abf_mrad : tuple of float
         (inner, outer) collection angles of the segmented, HAADF and ABF detectors [mrad].
     scan_step_A : float
-        Scan step of the one-cell multislice scan [Å] (full simulator only).
+        Scan step of the one-cell multislice scan [Å] (full simulator only). A STEM signal
+        is band-limited to twice the aperture's spatial frequency, 2α/λ, so any step below
+        λ/(4α) (0.231 Å at 300 kV, 21.3 mrad) samples it exactly: MoS2 iDPC at 0.22 vs
+        0.15 Å differs by 0.04 % rms for 2.7x less time (``simulator.md``). Coarser steps
+        are refused.
     min_extent_A : float
         Minimum side of the repeated cell used as multislice potential [Å].
     """
@@ -89,7 +93,7 @@ class ImagingConfig:
     segment_mrad: tuple[float, float] = (4.0, 22.0)
     haadf_mrad: tuple[float, float] = (60.0, 200.0)
     abf_mrad: tuple[float, float] = (11.0, 22.0)
-    scan_step_A: float = 0.15
+    scan_step_A: float = 0.22
     min_extent_A: float = 16.0
 
     def __post_init__(self) -> None:

@@ -20,7 +20,7 @@ from ase import Atoms
 
 from reconstruction.simulate import optics
 from reconstruction.simulate.cell import OrthoCell, PeriodicSignal, signal_from_grid
-from reconstruction.simulate.config import ImagingConfig, SimulationResult
+from reconstruction.simulate.config import ImagingConfig, SimulationError, SimulationResult
 from reconstruction.simulate.fast import prepare
 from reconstruction.simulate.render import render
 
@@ -103,6 +103,12 @@ def full_signals(
     import abtem
     import dask
 
+    nyquist_step = optics.wavelength_A(config.energy_eV) / (4 * config.semiangle_mrad * 1e-3)
+    if config.scan_step_A > nyquist_step:
+        raise SimulationError(
+            f"scan_step_A {config.scan_step_A} Å undersamples the probe: the signal is "
+            f"band-limited to 2α/λ, so the step must be <= λ/(4α) = {nyquist_step:.3f} Å"
+        )
     a, b = cell.ab
     reps = (math.ceil(config.min_extent_A / a), math.ceil(config.min_extent_A / b), 1)
     potential = abtem.Potential(

@@ -1,15 +1,18 @@
-"""How coarse may the multislice potential be? Full iDPC of a structure at two samplings.
+"""How coarse may the full simulation be? Full iDPC of a structure at two samplings.
 
     python -m reconstruction.simulate.sampling c2dm-MoS2-H [--fine 0.05] [--coarse 0.1]
+    python -m reconstruction.simulate.sampling c2dm-MoS2-H --what scan --fine 0.15 --coarse 0.22
 
-Prints one JSON line per structure: the wall and CPU time (all threads) at each sampling
-and the correlation and relative rms difference of the two noise-free images (256 x 256 px
-at 0.1 Å, θ = 0).
+``--what potential`` (default) varies the real-space sampling of the multislice potential,
+``--what scan`` the probe's scan step over the one periodic cell. Prints one JSON line per
+structure: the wall and CPU time (all threads) at each setting and the correlation and
+relative rms difference of the two noise-free images (256 x 256 px at 0.1 Å, θ = 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -22,15 +25,19 @@ from reconstruction.simulate.fast import prepare
 from reconstruction.simulate.render import render
 
 
-def compare(structure_id: str, fine_A: float, coarse_A: float) -> dict:
-    """Noise-free full iDPC of ``structure_id`` with the potential sampled at both steps."""
-    config = ImagingConfig(mode="idpc", dose_e_per_A2=None, pixel_size_A=0.1, shape_px=(256, 256))
+def compare(structure_id: str, fine_A: float, coarse_A: float, what: str = "potential") -> dict:
+    """Noise-free full iDPC of ``structure_id`` with ``what`` sampled at both steps."""
+    base = ImagingConfig(mode="idpc", dose_e_per_A2=None, pixel_size_A=0.1, shape_px=(256, 256))
     cell, columns = prepare(monolayer(structure_id))
     images, seconds, cpu_seconds = {}, {}, {}
     saved = ms.MAX_POTENTIAL_SAMPLING_A
     try:
         for sampling in (fine_A, coarse_A):
-            ms.MAX_POTENTIAL_SAMPLING_A = sampling
+            config = base
+            if what == "potential":
+                ms.MAX_POTENTIAL_SAMPLING_A = sampling
+            else:
+                config = dataclasses.replace(base, scan_step_A=sampling)
             start, cpu_start = time.perf_counter(), time.process_time()
             signal = ms.full_signals(cell, config, ("idpc",))["idpc"]
             seconds[sampling] = round(time.perf_counter() - start, 1)
@@ -43,6 +50,7 @@ def compare(structure_id: str, fine_A: float, coarse_A: float) -> dict:
     a, b = (images[s] - images[s].mean() for s in (fine_A, coarse_A))
     return {
         "structure": structure_id,
+        "varied": what,
         "cell_A": [round(float(x), 3) for x in cell.ab],
         "seconds": {str(k): v for k, v in seconds.items()},
         "cpu_seconds": {str(k): v for k, v in cpu_seconds.items()},
@@ -54,11 +62,12 @@ def compare(structure_id: str, fine_A: float, coarse_A: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("structures", nargs="+", help="ids in ../shared/data")
+    parser.add_argument("--what", choices=["potential", "scan"], default="potential")
     parser.add_argument("--fine", type=float, default=0.05)
     parser.add_argument("--coarse", type=float, default=0.1)
     args = parser.parse_args(argv)
     for sid in args.structures:
-        print(json.dumps(compare(sid, args.fine, args.coarse)), flush=True)
+        print(json.dumps(compare(sid, args.fine, args.coarse, args.what)), flush=True)
     return 0
 
 

@@ -18,3 +18,14 @@ def test_it_agrees_with_the_fast_model_on_a_rotated_graphene_cell():
     fast = simulate_fast(carbon(), config)
     assert np.corrcoef(full.clean.ravel(), fast.clean.ravel())[0, 1] > 0.9
     np.testing.assert_allclose(full.columns_xy_px, fast.columns_xy_px)
+
+
+def test_a_scan_step_coarser_than_the_probe_band_limit_is_refused():
+    pytest.importorskip("abtem")
+    from reconstruction.simulate.cell import orthogonal_cell
+    from reconstruction.simulate.config import SimulationError
+    from reconstruction.simulate.multislice import full_signals
+
+    config = ImagingConfig(shape_px=(32, 32), scan_step_A=0.3)
+    with pytest.raises(SimulationError, match="undersamples the probe"):
+        full_signals(orthogonal_cell(carbon()), config)
