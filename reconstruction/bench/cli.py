@@ -41,6 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--templates", nargs="?", const="", default=None, metavar="DUMP",
         help="stem2cif: the template library as a structural prior (shipped dump or this .npz)",
     )  # fmt: skip
+    run.add_argument(
+        "--held-out", action="store_true",
+        help="with --templates: leave each sample's own structure and its equivalents out",
+    )  # fmt: skip
     run.set_defaults(func=_run)
 
     score = verbs.add_parser("score", help="RMSD_xy, C.C., S.S. and energy MAE per tier")
@@ -66,7 +70,8 @@ def _run(args: argparse.Namespace) -> int:
     from reconstruction.bench.run import run
 
     run(args.dataset, args.out, method=args.method, workers=args.workers,
-        progress=sys.stderr.isatty(), energy=args.energy, templates=args.templates)  # fmt: skip
+        progress=sys.stderr.isatty(), energy=args.energy, templates=args.templates,
+        held_out=args.held_out)  # fmt: skip
     return 0
 
 

@@ -96,18 +96,44 @@ def run_oracle(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
 ENERGY_FLAGS = {"relax": [], "single": ["--no-relax"], "none": ["--no-energy"]}
 
 
+def held_out_ids(sample: Sample, templates: str | None) -> list[str]:
+    """The sample's own structure and every library template equivalent to it (same
+    composition, same projected structure): left out to test a structure the library
+    does not know."""
+    from reconstruction.descriptors import ArrayRetriever
+    from reconstruction.descriptors.evaluate import equivalent
+    from reconstruction.descriptors.retrieval import element_key
+
+    retriever = ArrayRetriever.from_dump(templates or None)
+    key = element_key(sample.meta["elements"])
+    ids = [sample.meta["structure_id"]]
+    for record in retriever.library.records:
+        same_set = element_key(record["elements"]) == key and record["id"] not in ids
+        if same_set and equivalent(record["cif"], str(sample.truth)):
+            ids.append(record["id"])
+    return ids
+
+
 def run_stem2cif(
-    sample: Sample, folder: Path, *, energy: str = "relax", templates: str | None = None
+    sample: Sample,
+    folder: Path,
+    *,
+    energy: str = "relax",
+    templates: str | None = None,
+    held_out: bool = False,
 ) -> dict:
     """The full reconstruction through the ``automat reconstruct`` CLI contract.
 
     ``energy``: ``relax`` (relax, then formation energy), ``single`` (formation energy of
     the structure as reconstructed) or ``none``. ``templates``: a library dump (``""`` for
-    the shipped one) used as a structural prior.
+    the shipped one) used as a structural prior; ``held_out``: without the sample's own
+    structure and its equivalents (:func:`held_out_ids`).
     """
     from reconstruction.stem2cif.cli import main
 
     prior = [] if templates is None else ["--templates", *([templates] if templates else [])]
+    if held_out and templates is not None:
+        prior += ["--exclude-templates", ",".join(held_out_ids(sample, templates))]
     args = [
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),
         "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy], *prior,
@@ -151,7 +177,12 @@ METHODS: dict[str, Callable[[Sample, Path], dict]] = {
 
 
 def run_one(
-    method: str, sample: Sample, out: Path, energy: str = "relax", templates: str | None = None
+    method: str,
+    sample: Sample,
+    out: Path,
+    energy: str = "relax",
+    templates: str | None = None,
+    held_out: bool = False,
 ) -> dict:
     folder = out / sample.sample_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -159,7 +190,7 @@ def run_one(
     if sample.meta.get("e_form_pbe_eV_per_atom") is None:
         energy = "none"  # no DFT value to compare with: the energy would not be scored
     if method == "stem2cif":
-        result = run_stem2cif(sample, folder, energy=energy, templates=templates)
+        result = run_stem2cif(sample, folder, energy=energy, templates=templates, held_out=held_out)
     elif method == "agent":
         result = run_agent_method(sample, folder, energy=energy)
     elif method == "oracle":
@@ -181,10 +212,12 @@ def run(
     progress: bool = True,
     energy: str = "relax",
     templates: str | None = None,
+    held_out: bool = False,
 ):
     """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``
-    (``energy`` and ``templates`` apply to stem2cif: relax, single or none; a template
-    library dump as structural prior, ``""`` for the shipped one)."""
+    (``energy``, ``templates`` and ``held_out`` apply to stem2cif: relax, single or none;
+    a template library dump as structural prior, ``""`` for the shipped one; the library
+    without each sample's own structure)."""
     from tqdm import tqdm
 
     if method not in METHODS:
@@ -194,11 +227,13 @@ def run(
     bar = tqdm(total=len(samples), initial=len(samples) - len(todo), disable=not progress)
     if workers <= 1:
         for sample in todo:
-            run_one(method, sample, out, energy, templates)
+            run_one(method, sample, out, energy, templates, held_out)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_one, method, s, out, energy, templates) for s in todo]
+            futures = [
+                pool.submit(run_one, method, s, out, energy, templates, held_out) for s in todo
+            ]
             for future in as_completed(futures):
                 future.result()
                 bar.update()

@@ -57,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="template library as a structural prior (the shipped dump, or this .npz)",
     )  # fmt: skip
     parser.add_argument(
+        "--exclude-templates", default="", metavar="IDS",
+        help="template ids left out of the library, comma-separated (held-out tests)",
+    )  # fmt: skip
+    parser.add_argument(
         "--agent", action="store_true",
         help="run the agent (denoise, templates, STEM2CIF, check by simulation, retries); "
         "result.json carries every step, their files go to OUT/steps",
@@ -202,6 +206,9 @@ def _reconstruct(args: argparse.Namespace, micrograph):
         from reconstruction.stem2cif.prior import retrieve_prior
 
         retriever = ArrayRetriever.from_dump(args.templates or None)
+        excluded = [i for i in getattr(args, "exclude_templates", "").split(",") if i]
+        if excluded:
+            retriever = retriever.without(excluded)
         prior, _, _ = retrieve_prior(
             micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
             elements=args.elements, retriever=retriever, mode=args.mode,

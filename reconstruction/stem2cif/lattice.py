@@ -235,6 +235,84 @@ def find_lattice(
     return basis
 
 
+def lattice_from_template(
+    filtered: np.ndarray,
+    cell_A: np.ndarray,
+    *,
+    pixel_size_A: float,
+    step_deg: float = 0.25,
+    min_contrast: float = 0.5,
+) -> np.ndarray:
+    """The lattice of a known cell, oriented on the image's autocorrelation.
+
+    When the autocorrelation's strongest peaks do not make one lattice (low dose, a
+    sublattice brighter than the rest), a retrieved template still says which cell to
+    look for: its reduced basis is turned (and mirrored) in ``step_deg`` steps to where
+    the autocorrelation at its translations (indices up to 3) is highest, then refined
+    by least squares on the autocorrelation peaks it indexes.
+
+    Parameters
+    ----------
+    filtered : np.ndarray
+        Background-subtracted image (rows, cols).
+    cell_A : np.ndarray
+        The template's in-plane cell (2, 2) [Å], vectors as rows.
+    pixel_size_A : float
+        [Å/px].
+    step_deg : float
+        Angular step of the orientation search.
+    min_contrast : float
+        The autocorrelation at the best orientation's translations, above its median at
+        all orientations, must reach this fraction of the highest non-central peak's.
+
+    Returns
+    -------
+    np.ndarray
+        Gauss-reduced basis (2, 2) [px], vectors as columns.
+
+    Raises
+    ------
+    NoLatticeFound
+        The template's cell does not match the image in any orientation.
+    """
+    t = gauss_reduce(np.asarray(cell_A, float)[:2, :2].T) / pixel_size_A
+    longest = float(np.linalg.norm(t, axis=0).max())
+    m = int(min(3.5 * longest + 2, 0.45 * min(filtered.shape)))
+    if m < 2 * longest:
+        raise NoLatticeFound("the image is too small for the template's cell")
+    ac = autocorrelation(filtered, max_shift_px=m)
+    n = np.array([(i, j) for i in range(-3, 4) for j in range(0, 4) if (j > 0 or i > 0)], float)
+    theta = np.radians(np.arange(0.0, 360.0, step_deg))
+    best = (-np.inf, None)
+    scores = []
+    for mirror in (1.0, -1.0):
+        tm = t * np.array([[1.0], [mirror]])
+        for th in theta:
+            c, s_ = np.cos(th), np.sin(th)
+            basis = np.array([[c, -s_], [s_, c]]) @ tm
+            xy = n @ basis.T
+            inside = np.all(np.abs(xy) < m - 1, axis=1)
+            vals = ndimage.map_coordinates(ac, [xy[inside, 1] + m, xy[inside, 0] + m], order=1)
+            score = float(vals.mean()) if len(vals) else -np.inf
+            scores.append(score)
+            if score > best[0]:
+                best = (score, basis)
+    size = max(3, round(0.5 / pixel_size_A) | 1)
+    is_peak = ac == ndimage.maximum_filter(ac, size=size, mode="constant", cval=np.inf)
+    is_peak[[0, -1], :] = is_peak[:, [0, -1]] = False
+    rows, cols = np.nonzero(is_peak)
+    xy = _subpixel_peaks(ac, rows, cols) - m
+    far = np.hypot(xy[:, 0], xy[:, 1]) > 0.8 / pixel_size_A
+    top = float(ac[rows[far], cols[far]].max()) if far.any() else 0.0
+    if top <= 0 or best[0] - float(np.median(scores)) < min_contrast * top:
+        raise NoLatticeFound(
+            "no consistent 2D lattice, and the template's cell fits no orientation either"
+        )
+    basis = best[1]
+    high = far & (ac[rows, cols] >= 0.5 * top)
+    return gauss_reduce(_refine_on_vectors(basis, xy[high]))
+
+
 def _indexed(basis: np.ndarray, vectors: np.ndarray) -> float:
     """Share of translation vectors with (near-)integer indices on ``basis``."""
     idx = np.linalg.solve(basis, vectors.T).T

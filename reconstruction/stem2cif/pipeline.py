@@ -8,6 +8,7 @@ contents from the population contrast), ``structure`` (heights, symmetry, CIF).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -279,8 +280,24 @@ def reconstruct(
     clock.lap("filter")
     response = _responses(symbols, mode, px, config)
     origin = np.array(filtered.shape[::-1], float) / 2.0
-    basis, uv, residual = _lattice_and_motif(filtered, origin, px, config, response, clock)
+    basis, uv, residual, prior = _lattice_and_motif(
+        filtered, origin, px, config, response, clock, prior, warnings
+    )
     uv, intensity, average = _sites(filtered, basis, origin, px, config, response, uv=uv)
+    fit = None
+    if prior is not None:
+        fit = prior_mod.fit_prior(prior, _cell_A(basis, px), uv, symbols, mode=mode)
+        if fit.reason == prior_mod.CELL_DIFFERS:
+            reindexed = _reindex_to_prior(
+                filtered, basis, origin, px, config, response, prior, symbols, mode
+            )
+            if reindexed is not None and reindexed[0].accepted:
+                fit, basis, uv, intensity, average, residual = reindexed
+                warnings.append(
+                    f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
+                )
+        if not fit.accepted:
+            warnings.append(f"template {fit.id} not used: {fit.reason}")
     columns, column_site = _columns(filtered, basis, uv, origin, px, config)
     raw = motif_mod.site_values(average, uv)
     explained = _fraction_explained(filtered, columns, raw.min(), px)
@@ -290,11 +307,6 @@ def reconstruct(
             "grain or a wrong lattice"
         )
     lattice = lattice_mod.Lattice2D.from_basis(basis, px, residual)
-    fit = None
-    if prior is not None:
-        fit = prior_mod.fit_prior(prior, _cell_A(lattice), uv, symbols, mode=mode)
-        if not fit.accepted:
-            warnings.append(f"template {fit.id} not used: {fit.reason}")
     if fit is not None and fit.accepted:
         assignment = _prior_assignment(fit, intensity)
         clock.lap("elements")
@@ -325,14 +337,29 @@ def reconstruct(
     )
 
 
-def _lattice_and_motif(filtered, origin, px, config, response, clock):
+def _lattice_and_motif(filtered, origin, px, config, response, clock, prior, warnings):
     """Lattice (autocorrelation), sites (cell average), refinement on every column; a
-    pseudo-lattice is replaced by the supercell the contrast shows."""
+    pseudo-lattice is replaced by the supercell the contrast shows. Without a lattice of
+    its own the image is tried with the prior's cell (then returned usable at any
+    distance: the descriptor of such an image is poor, the fit to it decides)."""
     # The lattice needs no detail finer than the columns: smoothing to their width makes
     # the autocorrelation robust at low dose (ABF, 1e4 e/Å²).
     extra = np.sqrt(max(config.lattice_sigma_A**2 - config.column_sigma_A**2, 0.0)) / px
     smooth = ndimage.gaussian_filter(filtered, extra) if extra > 0.3 else filtered
-    basis = lattice_mod.find_lattice(smooth, pixel_size_A=px, max_lattice_A=config.max_lattice_A)
+    try:
+        basis = lattice_mod.find_lattice(
+            smooth, pixel_size_A=px, max_lattice_A=config.max_lattice_A
+        )
+    except NoLatticeFound as exc:
+        # An image without a clear lattice also gives a poor descriptor, so the nearest
+        # template is tried whatever its distance; it must still fit the cell and sites.
+        if prior is None:
+            raise
+        basis = lattice_mod.lattice_from_template(
+            smooth, np.array(prior.structure.cell)[:2, :2], pixel_size_A=px
+        )
+        warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
+        prior = dataclasses.replace(prior, max_distance=math.inf)
     _check_lattice(basis, px, config)
     clock.lap("lattice")
     uv, _, _ = _sites(filtered, basis, origin, px, config, response)
@@ -346,7 +373,23 @@ def _lattice_and_motif(filtered, origin, px, config, response, clock):
         basis, uv, residual = _refine(filtered, basis, uv, origin, px, config)
     _check_lattice(basis, px, config)
     clock.lap("refine")
-    return basis, uv, residual
+    return basis, uv, residual, prior
+
+
+def _reindex_to_prior(filtered, basis, origin, px, config, response, prior, symbols, mode):
+    """Sites measured again on the template's cell when the measured one is a sub- or
+    superlattice of it; (fit, basis, uv, intensity, average, residual) or None."""
+    reindexed = prior_mod.template_basis(prior, basis, px)
+    if reindexed is None:
+        return None
+    try:
+        uv, _, _ = _sites(filtered, reindexed, origin, px, config, response)
+        reindexed, uv, residual = _refine(filtered, reindexed, uv, origin, px, config)
+        uv, intensity, average = _sites(filtered, reindexed, origin, px, config, response, uv=uv)
+    except ReconstructionError:
+        return None
+    fit = prior_mod.fit_prior(prior, _cell_A(reindexed, px), uv, symbols, mode=mode)
+    return fit, reindexed, uv, intensity, average, residual
 
 
 def _check_lattice(basis: np.ndarray, px: float, config: Stem2CifConfig) -> None:
@@ -545,8 +588,11 @@ def _ratios(intensity: np.ndarray) -> str:
     return ":".join(f"{r:.2f}" for r in rel)
 
 
-def _cell_A(lattice) -> np.ndarray:
-    """In-plane cell (2, 2) [Å], vectors as rows, a along x."""
+def _cell_A(lattice, px: float | None = None) -> np.ndarray:
+    """In-plane cell (2, 2) [Å], vectors as rows, a along x, of a Lattice2D or a basis
+    [px, vectors as columns] with its pixel size."""
+    if px is not None:
+        lattice = lattice_mod.Lattice2D.from_basis(lattice, px)
     g = math.radians(lattice.gamma_deg)
     return np.array([[lattice.a_A, 0.0], [lattice.b_A * math.cos(g), lattice.b_A * math.sin(g)]])
 

@@ -21,6 +21,9 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from reconstruction.stem2cif.lattice import gauss_reduce
+from reconstruction.stem2cif.supercell import hermite_supercells
+
 #: Largest descriptor distance at which a template is used (measured: see the module doc).
 MAX_DISTANCE = 0.05
 #: A template column with no measured site may hide if it is this faint relative to the
@@ -29,6 +32,9 @@ HIDDEN_FRACTION = 0.35
 #: Template columns this close to a matched one [Å] may have merged with it in the image.
 UNRESOLVED_A = 0.7
 CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
+#: Largest index of the sub- or superlattice relation tried when re-indexing to a template.
+MAX_REINDEX = 6
+CELL_DIFFERS = "the template's cell differs from the measured one"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,11 @@ class TemplatePrior:
     max_distance: float = MAX_DISTANCE
     cell_tolerance: float = 0.03
     site_tolerance_A: float = 0.35
+
+    @property
+    def usable(self) -> bool:
+        """Close enough to be used at all (the fit to the image is tested separately)."""
+        return bool(np.isfinite(self.distance) and self.distance <= self.max_distance)
 
     @classmethod
     def from_match(cls, match: Any, **options: Any) -> TemplatePrior:
@@ -165,7 +176,7 @@ def fit_prior(
         Imaging mode (which template columns could hide).
     """
     base = {"id": prior.id, "distance": float(prior.distance)}
-    if not np.isfinite(prior.distance) or prior.distance > prior.max_distance:
+    if not prior.usable:
         return PriorFit(
             False, f"match distance {prior.distance:.3f} > {prior.max_distance:.3f}", **base
         )
@@ -191,7 +202,7 @@ def fit_prior(
             if best is None or worst < best[0]:
                 best = (worst, m, shift, nearest)
     if best is None:
-        return PriorFit(False, "the template's cell differs from the measured one", **base)
+        return PriorFit(False, CELL_DIFFERS, **base)
     worst, m, shift, nearest = best
     if worst > prior.site_tolerance_A:
         return PriorFit(
@@ -231,6 +242,41 @@ def fit_prior(
         max_site_error_A=worst,
         **base,
     )
+
+
+def _reindex_matrices(max_index: int) -> tuple[np.ndarray, ...]:
+    """Integer supercells of index 2..max_index and their inverses (superlattices)."""
+    supercells = hermite_supercells(max_index)
+    return supercells + tuple(np.linalg.inv(m) for m in supercells)
+
+
+_REINDEX = _reindex_matrices(MAX_REINDEX)
+
+
+def template_basis(
+    prior: TemplatePrior, basis_px: np.ndarray, pixel_size_A: float
+) -> np.ndarray | None:
+    """The measured lattice re-indexed to the template's cell, if they are related.
+
+    A noisy image can show a pseudo-lattice: a sublattice of the true one when columns of
+    similar contrast make a smaller repeat, or a superlattice when noise or a faint
+    modulation survives. If some ``basis_px @ M`` (M an integer supercell of index up to
+    :data:`MAX_REINDEX`, or the inverse of one) has the template's reduced cell within
+    ``prior.cell_tolerance``, that basis [px, vectors as columns] is returned, reduced;
+    else ``None``. The caller measures the sites again on it.
+    """
+    t = gauss_reduce(np.array(prior.structure.cell)[:2, :2].T)
+    t_len = np.linalg.norm(t, axis=0)
+    t_cos = abs(t[:, 0] @ t[:, 1]) / t_len.prod()
+    best = None
+    for m in _REINDEX:
+        cand = gauss_reduce(basis_px @ m)
+        length = np.linalg.norm(cand, axis=0) * pixel_size_A
+        cos = abs(cand[:, 0] @ cand[:, 1]) / np.linalg.norm(cand, axis=0).prod()
+        misfit = max(np.abs(length / t_len - 1).max(), abs(cos - t_cos))
+        if misfit < prior.cell_tolerance and (best is None or misfit < best[0]):
+            best = (misfit, cand)
+    return None if best is None else best[1]
 
 
 def retrieve_prior(

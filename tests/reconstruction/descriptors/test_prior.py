@@ -65,3 +65,64 @@ def test_a_structure_not_in_the_library_still_gets_its_lattice_and_composition(i
     assert result.formula == "MoS2"
     assert result.lattice.a_A == pytest.approx(3.184, abs=0.01)
     assert result.lattice.gamma_deg == pytest.approx(120.0, abs=0.5)
+
+
+def test_a_template_whose_cell_is_a_supercell_of_the_one_seen_is_reindexed(image):
+    # The image shows MoS2's primitive cell; the template is the same layer in a 2 x 1
+    # cell, as a pseudo-lattice of a noisy image would leave it: measured again on the
+    # template's cell, the sites fit and the template is used.
+    template = STRUCTURES["MoS2-2H"]() * (2, 1, 1)
+    result = reconstruct(image, pixel_size_A=0.1, elements="Mo,S",
+                         prior=TemplatePrior(template, id="MoS2-2x1", distance=0.001))  # fmt: skip
+    assert result.prior["accepted"], result.prior
+    assert any("re-indexed to template MoS2-2x1" in w for w in result.warnings)
+    assert result.formula == "MoS2" and result.spacegroup == "P-6m2"
+
+
+def test_template_basis_finds_sub_and_superlattices():
+    from reconstruction.stem2cif.prior import template_basis
+
+    hexagonal = STRUCTURES["MoS2-2H"]()
+    measured = np.array([[31.84, -15.92], [0.0, 27.57]])  # 3.184 Å hexagonal at 0.1 Å/px
+    for reps, area in (((2, 2, 1), 4.0), ((3, 1, 1), 3.0)):
+        basis = template_basis(TemplatePrior(hexagonal * reps), measured, 0.1)
+        assert abs(np.linalg.det(basis) / np.linalg.det(measured)) == pytest.approx(area)
+    # The measured cell is the template's 2 x 2 supercell (a superlattice was seen).
+    basis = template_basis(TemplatePrior(hexagonal), 2 * measured, 0.1)
+    assert abs(np.linalg.det(basis) / np.linalg.det(measured)) == pytest.approx(1.0)
+    stretched = hexagonal.copy()
+    stretched.set_cell(stretched.cell * [1.1, 1.1, 1.0], scale_atoms=True)
+    assert template_basis(TemplatePrior(stretched), measured, 0.1) is None
+
+
+def test_without_a_lattice_of_its_own_the_image_is_read_on_the_template_cell(tmp_path):
+    # Benchmark sample 0029 of the fast 450 set (seed 0): boron at 5.4e4 e/Å², turned
+    # 85°; the autocorrelation's strongest peaks make no lattice. Its descriptor is far
+    # from every template (0.54), yet the nearest is right and fits the image.
+    from ase.io import read
+
+    from reconstruction.bench.build import build_sample
+    from reconstruction.bench.dataset import SampleSpec
+    from reconstruction.errors import NoLatticeFound
+    from reconstruction.io import read_micrograph
+    from reconstruction.metrics.scores import score_sample
+
+    spec = SampleSpec(sample_id="0029-2dm-5967", structure_id="2dm-5967", tier=1,
+                      dose_e_per_A2=53960.3, rotation_deg=85.186, pixel_size_A=0.1,
+                      shape_px=384, mode="idpc", simulator="fast", seed=553559058)  # fmt: skip
+    build_sample(spec, tmp_path)
+    folder = tmp_path / spec.sample_id
+    data = np.asarray(read_micrograph(folder / "image.tif").data, float)
+    truth = read(folder / "truth.cif")
+    with pytest.raises(NoLatticeFound):
+        reconstruct(data, pixel_size_A=0.1, elements="B")
+    prior = TemplatePrior(truth, id="2dm-5967", distance=0.54)
+    result = reconstruct(data, pixel_size_A=0.1, elements="B", prior=prior)
+    assert result.prior["accepted"]
+    assert any("oriented on the image" in w for w in result.warnings)
+    assert score_sample(result.structure, truth).structure_success
+    # A template whose cell the image does not show is refused, with the original error.
+    wrong = truth.copy()
+    wrong.set_cell(wrong.cell * [1.3, 1.3, 1.0], scale_atoms=True)
+    with pytest.raises(NoLatticeFound):
+        reconstruct(data, pixel_size_A=0.1, elements="B", prior=TemplatePrior(wrong))
