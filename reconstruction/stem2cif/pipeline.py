@@ -12,7 +12,7 @@ import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from ase import Atoms
@@ -284,20 +284,31 @@ def reconstruct(
         filtered, origin, px, config, response, clock, prior, warnings
     )
     uv, intensity, average = _sites(filtered, basis, origin, px, config, response, uv=uv)
-    fit = None
-    if prior is not None:
-        fit = prior_mod.fit_prior(prior, _cell_A(basis, px), uv, symbols, mode=mode)
-        if fit.reason == prior_mod.CELL_DIFFERS:
-            reindexed = _reindex_to_prior(
-                filtered, basis, origin, px, config, response, prior, symbols, mode
+    measured = _Measured(basis, uv, intensity, average, residual)
+    context = (filtered, origin, px, config, response, symbols, mode)
+    fit = None if prior is None else _try_prior(prior, measured, context, warnings)
+    if fit is not None and fit.accepted:
+        measured = fit.measured
+    else:
+        try:
+            assignment = _assign(intensity, symbols, mode, config, response)
+        except ElementsInconsistent:
+            # The template-free reading failed; a template refused for its descriptor
+            # distance alone is tried at any distance, as without a lattice: the fit decides.
+            if prior is None or prior.usable:
+                raise
+            retry = _try_prior(
+                dataclasses.replace(prior, max_distance=math.inf), measured, context, []
             )
-            if reindexed is not None and reindexed[0].accepted:
-                fit, basis, uv, intensity, average, residual = reindexed
-                warnings.append(
-                    f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
-                )
-        if not fit.accepted:
-            warnings.append(f"template {fit.id} not used: {fit.reason}")
+            if not retry.accepted:
+                raise
+            fit, measured = retry, retry.measured
+            warnings.append(
+                f"the image alone was not enough ({fit.id} is far by descriptor but fits)"
+            )
+    if fit is not None and not fit.accepted:
+        warnings.append(f"template {fit.id} not used: {fit.reason}")
+    basis, uv, intensity, average, residual = measured
     columns, column_site = _columns(filtered, basis, uv, origin, px, config)
     raw = motif_mod.site_values(average, uv)
     explained = _fraction_explained(filtered, columns, raw.min(), px)
@@ -307,13 +318,11 @@ def reconstruct(
             "grain or a wrong lattice"
         )
     lattice = lattice_mod.Lattice2D.from_basis(basis, px, residual)
+    clock.lap("elements")
     if fit is not None and fit.accepted:
-        assignment = _prior_assignment(fit, intensity)
-        clock.lap("elements")
-        atoms, spg, cif = _prior_structure(lattice, fit, config, warnings)
+        assignment = _prior_assignment(fit.fit, intensity)
+        atoms, spg, cif = _prior_structure(lattice, fit.fit, config, warnings)
     else:
-        assignment = _assign(intensity, symbols, mode, config, response)
-        clock.lap("elements")
         atoms, spg, cif = _structure(lattice, uv, assignment, template, config, warnings)
     clock.lap("structure")
     return Stem2CifResult(
@@ -333,7 +342,7 @@ def reconstruct(
         mode=mode,
         timings_s=clock.timings,
         warnings=tuple(warnings),
-        prior=None if fit is None else fit.as_dict(),
+        prior=None if fit is None else fit.fit.as_dict(),
     )
 
 
@@ -376,20 +385,58 @@ def _lattice_and_motif(filtered, origin, px, config, response, clock, prior, war
     return basis, uv, residual, prior
 
 
-def _reindex_to_prior(filtered, basis, origin, px, config, response, prior, symbols, mode):
-    """Sites measured again on the template's cell when the measured one is a sub- or
-    superlattice of it; (fit, basis, uv, intensity, average, residual) or None."""
-    reindexed = prior_mod.template_basis(prior, basis, px)
-    if reindexed is None:
-        return None
+class _Measured(NamedTuple):
+    """What the image gave on one lattice: basis [px], sites, their amplitudes, the cell
+    average, the lattice residual [Å]."""
+
+    basis: np.ndarray
+    uv: np.ndarray
+    intensity: np.ndarray
+    average: Any
+    residual: float
+
+
+@dataclass(frozen=True)
+class _PriorOutcome:
+    fit: prior_mod.PriorFit
+    measured: _Measured
+
+    @property
+    def accepted(self) -> bool:
+        return self.fit.accepted
+
+    @property
+    def id(self) -> str:
+        return self.fit.id
+
+    @property
+    def reason(self) -> str:
+        return self.fit.reason
+
+
+def _try_prior(prior, measured: _Measured, context, warnings) -> _PriorOutcome:
+    """Fit the template to the measured lattice and sites; when the measured cell is a
+    sub- or superlattice of the template's, measure the sites again on the template's."""
+    filtered, origin, px, config, response, symbols, mode = context
+    fit = prior_mod.fit_prior(prior, _cell_A(measured.basis, px), measured.uv, symbols, mode=mode)
+    if fit.reason != prior_mod.CELL_DIFFERS:
+        return _PriorOutcome(fit, measured)
+    basis = prior_mod.template_basis(prior, measured.basis, px)
+    if basis is None:
+        return _PriorOutcome(fit, measured)
     try:
-        uv, _, _ = _sites(filtered, reindexed, origin, px, config, response)
-        reindexed, uv, residual = _refine(filtered, reindexed, uv, origin, px, config)
-        uv, intensity, average = _sites(filtered, reindexed, origin, px, config, response, uv=uv)
+        uv, _, _ = _sites(filtered, basis, origin, px, config, response)
+        basis, uv, residual = _refine(filtered, basis, uv, origin, px, config)
+        uv, intensity, average = _sites(filtered, basis, origin, px, config, response, uv=uv)
     except ReconstructionError:
-        return None
-    fit = prior_mod.fit_prior(prior, _cell_A(reindexed, px), uv, symbols, mode=mode)
-    return fit, reindexed, uv, intensity, average, residual
+        return _PriorOutcome(fit, measured)
+    refit = prior_mod.fit_prior(prior, _cell_A(basis, px), uv, symbols, mode=mode)
+    if not refit.accepted:
+        return _PriorOutcome(fit, measured)
+    warnings.append(
+        f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
+    )
+    return _PriorOutcome(refit, _Measured(basis, uv, intensity, average, residual))
 
 
 def _check_lattice(basis: np.ndarray, px: float, config: Stem2CifConfig) -> None:

@@ -95,25 +95,52 @@ def test_template_basis_finds_sub_and_superlattices():
     assert template_basis(TemplatePrior(stretched), measured, 0.1) is None
 
 
-def test_without_a_lattice_of_its_own_the_image_is_read_on_the_template_cell(tmp_path):
-    # Benchmark sample 0029 of the fast 450 set (seed 0): boron at 5.4e4 e/Å², turned
-    # 85°; the autocorrelation's strongest peaks make no lattice. Its descriptor is far
-    # from every template (0.54), yet the nearest is right and fits the image.
+def _benchmark_sample(tmp_path, **spec):
+    """One sample of the fast benchmark set, rebuilt from its spec: (image, truth)."""
     from ase.io import read
 
     from reconstruction.bench.build import build_sample
     from reconstruction.bench.dataset import SampleSpec
-    from reconstruction.errors import NoLatticeFound
     from reconstruction.io import read_micrograph
-    from reconstruction.metrics.scores import score_sample
 
-    spec = SampleSpec(sample_id="0029-2dm-5967", structure_id="2dm-5967", tier=1,
-                      dose_e_per_A2=53960.3, rotation_deg=85.186, pixel_size_A=0.1,
-                      shape_px=384, mode="idpc", simulator="fast", seed=553559058)  # fmt: skip
+    spec = SampleSpec(pixel_size_A=0.1, mode="idpc", simulator="fast", **spec)
     build_sample(spec, tmp_path)
     folder = tmp_path / spec.sample_id
     data = np.asarray(read_micrograph(folder / "image.tif").data, float)
-    truth = read(folder / "truth.cif")
+    return data, read(folder / "truth.cif")
+
+
+def test_when_the_image_alone_fails_a_far_template_that_fits_is_used(tmp_path):
+    # Benchmark sample 0350 of the fast 450 set (seed 0): NaGaH4 at 1.5e4 e/Å², whose
+    # hydrogen columns make contrasts no site assignment explains; its descriptor is
+    # 0.073 from the right template, above the threshold, but the template fits.
+    from reconstruction.errors import ElementsInconsistent
+    from reconstruction.metrics.scores import score_sample
+
+    data, truth = _benchmark_sample(
+        tmp_path, sample_id="0350-2dm-3632", structure_id="2dm-3632", tier=3,
+        dose_e_per_A2=15333.5, rotation_deg=38.822, shape_px=768, seed=254653849,
+    )  # fmt: skip
+    with pytest.raises(ElementsInconsistent):
+        reconstruct(data, pixel_size_A=0.1, elements="Ga,H,Na")
+    prior = TemplatePrior(truth, id="2dm-3632", distance=0.073)
+    result = reconstruct(data, pixel_size_A=0.1, elements="Ga,H,Na", prior=prior)
+    assert result.prior["accepted"] and result.formula == "NaGaH4"
+    assert any("the image alone was not enough" in w for w in result.warnings)
+    assert score_sample(result.structure, truth).structure_success
+
+
+def test_without_a_lattice_of_its_own_the_image_is_read_on_the_template_cell(tmp_path):
+    # Benchmark sample 0029 of the fast 450 set (seed 0): boron at 5.4e4 e/Å², turned
+    # 85°; the autocorrelation's strongest peaks make no lattice. Its descriptor is far
+    # from every template (0.54), yet the nearest is right and fits the image.
+    from reconstruction.errors import NoLatticeFound
+    from reconstruction.metrics.scores import score_sample
+
+    data, truth = _benchmark_sample(
+        tmp_path, sample_id="0029-2dm-5967", structure_id="2dm-5967", tier=1,
+        dose_e_per_A2=53960.3, rotation_deg=85.186, shape_px=384, seed=553559058,
+    )  # fmt: skip
     with pytest.raises(NoLatticeFound):
         reconstruct(data, pixel_size_A=0.1, elements="B")
     prior = TemplatePrior(truth, id="2dm-5967", distance=0.54)
