@@ -4,6 +4,8 @@ Stages (each timed): ``filter`` (difference of Gaussians), ``lattice`` (autocorr
 ``motif`` (cell-averaged image, sites), ``refine`` (every column, least squares of lattice
 + motif; a pseudo-lattice is replaced by its true supercell), ``elements`` (site
 contents from the population contrast), ``structure`` (heights, symmetry, CIF).
+Measuring the lattice and sites lives in :mod:`reconstruction.stem2cif.measure`; using a
+retrieved template in :mod:`reconstruction.stem2cif.prior`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from ase import Atoms
-from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from reconstruction.chemistry import UnknownElement, parse_elements
 from reconstruction.errors import (
@@ -27,13 +27,12 @@ from reconstruction.errors import (
     ReconstructionError,
 )
 from reconstruction.records import check_keys
-from reconstruction.stem2cif import contrast, peaks, symmetry, zcoords
 from reconstruction.stem2cif import elements as elements_mod
 from reconstruction.stem2cif import lattice as lattice_mod
+from reconstruction.stem2cif import measure, peaks, symmetry, zcoords
 from reconstruction.stem2cif import motif as motif_mod
 from reconstruction.stem2cif import prior as prior_mod
 from reconstruction.stem2cif.scale import check_pixel_size
-from reconstruction.stem2cif.supercell import find_supercell
 
 
 @dataclass(frozen=True)
@@ -278,40 +277,21 @@ def reconstruct(
         mode=mode,
     )
     clock.lap("filter")
-    response = _responses(symbols, mode, px, config)
+    response = measure.responses(symbols, mode, px, config)
     origin = np.array(filtered.shape[::-1], float) / 2.0
-    basis, uv, residual, prior = _lattice_and_motif(
+    basis, uv, residual, prior = measure.lattice_and_motif(
         filtered, origin, px, config, response, clock, prior, warnings
     )
-    uv, intensity, average = _sites(filtered, basis, origin, px, config, response, uv=uv)
-    measured = _Measured(basis, uv, intensity, average, residual)
+    uv, intensity, average = measure.measure_sites(
+        filtered, basis, origin, px, config, response, uv=uv
+    )
+    measured = measure.Measured(basis, uv, intensity, average, residual)
     context = (filtered, origin, px, config, response, symbols, mode)
-    fit = None if prior is None else _try_prior(prior, measured, context, warnings)
-    if fit is not None and fit.accepted:
-        measured = fit.measured
-    else:
-        try:
-            assignment = _assign(intensity, symbols, mode, config, response)
-        except ElementsInconsistent:
-            # The template-free reading failed; a template refused for its descriptor
-            # distance alone is tried at any distance, as without a lattice: the fit decides.
-            if prior is None or prior.usable:
-                raise
-            retry = _try_prior(
-                dataclasses.replace(prior, max_distance=math.inf), measured, context, []
-            )
-            if not retry.accepted:
-                raise
-            fit, measured = retry, retry.measured
-            warnings.append(
-                f"the image alone was not enough ({fit.id} is far by descriptor but fits)"
-            )
-    if fit is not None and not fit.accepted:
-        warnings.append(f"template {fit.id} not used: {fit.reason}")
+    fit, measured, assignment = _contents(prior, measured, context, warnings)
     basis, uv, intensity, average, residual = measured
-    columns, column_site = _columns(filtered, basis, uv, origin, px, config)
+    columns, column_site = measure.lattice_columns(filtered, basis, uv, origin, px, config)
     raw = motif_mod.site_values(average, uv)
-    explained = _fraction_explained(filtered, columns, raw.min(), px)
+    explained = measure.fraction_explained(filtered, columns, raw.min(), px)
     if explained < 0.8:
         warnings.append(
             f"only {explained:.0%} of the bright spots lie on the lattice: defects, a second "
@@ -346,275 +326,33 @@ def reconstruct(
     )
 
 
-def _lattice_and_motif(filtered, origin, px, config, response, clock, prior, warnings):
-    """Lattice (autocorrelation), sites (cell average), refinement on every column; a
-    pseudo-lattice is replaced by the supercell the contrast shows. Without a lattice of
-    its own the image is tried with the prior's cell (then returned usable at any
-    distance: the descriptor of such an image is poor, the fit to it decides)."""
-    # The lattice needs no detail finer than the columns: smoothing to their width makes
-    # the autocorrelation robust at low dose (ABF, 1e4 e/Å²).
-    extra = np.sqrt(max(config.lattice_sigma_A**2 - config.column_sigma_A**2, 0.0)) / px
-    smooth = ndimage.gaussian_filter(filtered, extra) if extra > 0.3 else filtered
+def _contents(prior, measured, context, warnings):
+    """The template's sites and elements if it fits, else the assignment from contrast:
+    (prior outcome or None, what was measured, site assignment or None)."""
+    _, _, _, config, response, symbols, mode = context
+    fit = None if prior is None else prior_mod.try_prior(prior, measured, context, warnings)
+    assignment = None
+    if fit is not None and fit.accepted:
+        return fit, fit.measured, assignment
     try:
-        basis = lattice_mod.find_lattice(
-            smooth, pixel_size_A=px, max_lattice_A=config.max_lattice_A
-        )
-    except NoLatticeFound as exc:
-        # An image without a clear lattice also gives a poor descriptor, so the nearest
-        # template is tried whatever its distance; it must still fit the cell and sites.
-        if prior is None:
+        assignment = _assign(measured.intensity, symbols, mode, config, response)
+    except ElementsInconsistent:
+        # The template-free reading failed; a template refused for its descriptor distance
+        # alone is tried at any distance, as without a lattice: the fit decides.
+        if prior is None or prior.usable:
             raise
-        basis = lattice_mod.lattice_from_template(
-            smooth, np.array(prior.structure.cell)[:2, :2], pixel_size_A=px
+        retry = prior_mod.try_prior(
+            dataclasses.replace(prior, max_distance=math.inf), measured, context, []
         )
-        warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
-        prior = dataclasses.replace(prior, max_distance=math.inf)
-    _check_lattice(basis, px, config)
-    clock.lap("lattice")
-    uv, _, _ = _sites(filtered, basis, origin, px, config, response)
-    clock.lap("motif")
-    basis, uv, residual = _refine(filtered, basis, uv, origin, px, config)
-    stride = max(1, round(max(filtered.shape) / 512))
-    supercell = find_supercell(filtered, basis, pixel_size_A=px, stride=stride)
-    if supercell is not None:
-        basis = lattice_mod.gauss_reduce(basis @ supercell)
-        uv, _, _ = _sites(filtered, basis, origin, px, config, response)
-        basis, uv, residual = _refine(filtered, basis, uv, origin, px, config)
-    _check_lattice(basis, px, config)
-    clock.lap("refine")
-    return basis, uv, residual, prior
-
-
-class _Measured(NamedTuple):
-    """What the image gave on one lattice: basis [px], sites, their amplitudes, the cell
-    average, the lattice residual [Å]."""
-
-    basis: np.ndarray
-    uv: np.ndarray
-    intensity: np.ndarray
-    average: Any
-    residual: float
-
-
-@dataclass(frozen=True)
-class _PriorOutcome:
-    fit: prior_mod.PriorFit
-    measured: _Measured
-
-    @property
-    def accepted(self) -> bool:
-        return self.fit.accepted
-
-    @property
-    def id(self) -> str:
-        return self.fit.id
-
-    @property
-    def reason(self) -> str:
-        return self.fit.reason
-
-
-def _try_prior(prior, measured: _Measured, context, warnings) -> _PriorOutcome:
-    """Fit the template to the measured lattice and sites; when the measured cell is a
-    sub- or superlattice of the template's, measure the sites again on the template's."""
-    filtered, origin, px, config, response, symbols, mode = context
-    fit = prior_mod.fit_prior(prior, _cell_A(measured.basis, px), measured.uv, symbols, mode=mode)
-    if fit.reason != prior_mod.CELL_DIFFERS:
-        return _PriorOutcome(fit, measured)
-    basis = prior_mod.template_basis(prior, measured.basis, px)
-    if basis is None:
-        return _PriorOutcome(fit, measured)
-    try:
-        uv, _, _ = _sites(filtered, basis, origin, px, config, response)
-        basis, uv, residual = _refine(filtered, basis, uv, origin, px, config)
-        uv, intensity, average = _sites(filtered, basis, origin, px, config, response, uv=uv)
-    except ReconstructionError:
-        return _PriorOutcome(fit, measured)
-    refit = prior_mod.fit_prior(prior, _cell_A(basis, px), uv, symbols, mode=mode)
-    if not refit.accepted:
-        return _PriorOutcome(fit, measured)
-    warnings.append(
-        f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
-    )
-    return _PriorOutcome(refit, _Measured(basis, uv, intensity, average, residual))
-
-
-def _check_lattice(basis: np.ndarray, px: float, config: Stem2CifConfig) -> None:
-    lengths = np.linalg.norm(basis, axis=0) * px
-    if lengths.min() < config.min_lattice_A:
-        raise ImplausiblePixelSize(
-            f"at {px:g} Å/px the lattice would be {lengths.min():.2f} Å, shorter than any "
-            f"crystal ({config.min_lattice_A} Å): check the pixel size"
+        if not retry.accepted:
+            raise
+        warnings.append(
+            f"the image alone was not enough ({retry.id} is far by descriptor but fits)"
         )
-    if lengths.max() > config.max_lattice_A:
-        raise ImplausiblePixelSize(
-            f"at {px:g} Å/px the lattice would be {lengths.max():.1f} Å, longer than "
-            f"{config.max_lattice_A:g} Å: check the pixel size"
-        )
-
-
-def _responses(symbols, mode, px, config) -> dict[str, contrast.Response]:
-    return {
-        e: contrast.single_atom_response(
-            e,
-            mode=mode,
-            pixel_size_A=px,
-            column_sigma_A=config.column_sigma_A,
-            background_sigma_A=config.background_sigma_A,
-            energy_eV=config.energy_keV * 1e3,
-            semiangle_mrad=config.semiangle_mrad,
-        )
-        for e in symbols
-    }
-
-
-def _sites(filtered, basis, origin, px, config, response, *, uv=None):
-    """Sites (fractional, K x 2) and their fitted amplitudes; faint ghost maxima dropped.
-
-    Ghosts (probe rings, filter ripples) are maxima whose fitted amplitude is below
-    ``ghost_factor`` times what the lightest given element could give at the brightest
-    site's scale.
-    """
-    average = motif_mod.cell_average(
-        filtered, basis, pixel_size_A=px, origin=origin, bin_A=config.bin_A
-    )
-    if uv is None:
-        uv, _ = motif_mod.find_sites(
-            average,
-            basis,
-            pixel_size_A=px,
-            min_distance_A=config.min_site_distance_A,
-            relative_threshold=config.site_threshold,
-        )
-    if len(uv) == 0:
-        raise NoLatticeFound("no atom columns found in the unit cell")
-    peaks_by_element = {e: r.peak for e, r in response.items() if e != "H"} or {
-        e: r.peak for e, r in response.items()
-    }
-    heaviest = max(peaks_by_element, key=peaks_by_element.get)
-    ratio = min(peaks_by_element.values()) / peaks_by_element[heaviest]
-    unit = response[heaviest].peak
-    searching = config.hidden_sites
-    cache: dict = {}
-    for _ in range(6):
-        amp, model = contrast.fit_amplitudes(
-            average, basis, uv, response[heaviest], pixel_size_A=px, return_model=True, cache=cache
-        )
-        keep = amp >= config.ghost_factor * ratio * amp.max()
-        if not keep.all():
-            _check_dropped(amp[~keep] / amp.max(), ratio, heaviest, response, config)
-            uv = uv[keep]
-            searching = False  # a site just found was a ghost after all: stop looking
-            continue
-        threshold = config.ghost_factor * ratio * amp.max() * unit
-        hidden = (
-            _hidden_site(average, model, basis, uv, px, config, threshold) if searching else None
-        )
-        if hidden is None:
-            break
-        uv = np.concatenate([uv, hidden[None]])
-    if len(amp) != len(uv):
-        amp = contrast.fit_amplitudes(
-            average, basis, uv, response[heaviest], pixel_size_A=px, cache=cache
-        )
-    return uv, amp / unit, average
-
-
-def _hidden_site(average, model, basis, uv, px, config, threshold):
-    """The strongest maximum of the fit residual, if it is a column hidden in the tail of
-    brighter ones: at least ``threshold`` high and ``min_site_distance_A`` from every site."""
-    residual = motif_mod.CellAverage(average.mean - model, average.count, average.sem)
-    cand, _ = motif_mod.find_sites(
-        residual,
-        basis,
-        pixel_size_A=px,
-        min_distance_A=config.min_site_distance_A,
-        relative_threshold=0.0,
-    )
-    if len(cand) == 0:
-        return None
-    cand = cand[motif_mod.site_values(residual, cand) >= threshold]
-    if len(cand) == 0:
-        return None
-    dist = motif_mod.periodic_distances(np.concatenate([uv, cand]), basis * px)
-    far = dist[len(uv) :, : len(uv)].min(axis=1) >= config.min_site_distance_A
-    return cand[far][0] if far.any() else None
-
-
-def _check_dropped(relative, ratio, heaviest, response, config) -> None:
-    """Columns too faint for any given element but far above rings and noise: wrong elements."""
-    strong = relative[relative >= config.unexplained_fraction]
-    if len(strong):
-        lightest = min(response, key=lambda e: response[e].peak)
-        raise ElementsInconsistent(
-            f"columns at {strong.max():.0%} of the brightest are too faint for the elements "
-            f"given ({', '.join(response)}): one atom of {lightest} would give at least "
-            f"{ratio / 2:.0%}; an element is missing"
-        )
-
-
-def _refine(filtered, basis, uv, origin, px, config):
-    """Measure every column near its predicted place; least squares of lattice + motif."""
-    k = len(uv)
-    radius = _refine_radius(uv, basis, px, config)
-    margin = radius / px + 2
-    field_px = max(filtered.shape)
-    residual = np.zeros((0, 2))
-    for reach in (0.15, 0.35, 10.0):
-        site_xy = origin + uv @ basis.T
-        xy, cells, sites = motif_mod.predicted_columns(
-            basis, site_xy, filtered.shape, origin=origin, margin_px=margin
-        )
-        near = np.linalg.norm(xy - origin, axis=1) <= reach * field_px
-        if near.sum() < 3 * k + 3 or len(np.unique(sites[near])) < k:
-            continue
-        xy, cells, sites = xy[near], cells[near], sites[near]
-        measured, _ = peaks.refine_positions(filtered, xy, pixel_size_A=px, radius_A=radius)
-        basis, site_xy, residual = lattice_mod.fit_lattice_and_motif(measured, cells, sites, k)
-        dist = np.linalg.norm(residual, axis=1)
-        good = dist <= max(4 * np.median(dist), 0.2 / px)
-        basis, site_xy, residual = lattice_mod.fit_lattice_and_motif(
-            measured[good], cells[good], sites[good], k
-        )
-        uv = motif_mod.fractional(site_xy, basis, origin)
-    rms = float(np.sqrt(np.mean(np.sum(residual**2, axis=1)))) * px if len(residual) else np.nan
-    # Two sites that converged onto one column are one site.
-    dist = motif_mod.periodic_distances(uv % 1.0, basis * px)
-    keep = [
-        i for i in range(k) if all(dist[i, j] >= 0.5 * config.min_site_distance_A for j in range(i))
-    ]
-    return basis, uv[keep] % 1.0, rms
-
-
-def _refine_radius(uv, basis, px, config) -> float:
-    """Search radius [Å] for one column: less than half the closest site distance."""
-    if len(uv) < 2:
-        return config.refine_radius_A
-    nearest = motif_mod.periodic_distances(uv, basis * px) + np.eye(len(uv)) * 1e9
-    return min(config.refine_radius_A, 0.45 * float(nearest.min()))
-
-
-def _columns(filtered, basis, uv, origin, px, config):
-    """Every column of the final lattice + motif in the field, refined, and its site."""
-    site_xy = origin + uv @ basis.T
-    xy, _, sites = motif_mod.predicted_columns(basis, site_xy, filtered.shape, origin=origin)
-    if len(xy):
-        radius = _refine_radius(uv, basis, px, config)
-        xy, _ = peaks.refine_positions(filtered, xy, pixel_size_A=px, radius_A=radius)
-    return xy, sites
-
-
-def _fraction_explained(filtered, columns, weakest, px) -> float:
-    """Share of local maxima (at least half as bright as the weakest site and well above
-    the noise) that lie on a lattice column."""
-    med = float(np.median(filtered))
-    noise = 1.4826 * float(np.median(np.abs(filtered - med)))
-    threshold = max(0.5 * weakest, med + 4.0 * noise)
-    maxima = peaks.local_maxima(filtered, pixel_size_A=px, threshold=threshold)
-    if len(maxima) == 0 or len(columns) == 0:
-        return 0.0
-    dist, _ = cKDTree(columns).query(maxima)
-    return float(np.mean(dist * px <= 0.4))
+        return retry, retry.measured, None
+    if fit is not None:
+        warnings.append(f"template {fit.id} not used: {fit.reason}")
+    return fit, measured, assignment
 
 
 def _assign(intensity, symbols, mode, config, response) -> elements_mod.SiteAssignment:
@@ -633,15 +371,6 @@ def _assign(intensity, symbols, mode, config, response) -> elements_mod.SiteAssi
 def _ratios(intensity: np.ndarray) -> str:
     rel = np.sort(intensity)[::-1] / max(float(intensity.max()), 1e-12)
     return ":".join(f"{r:.2f}" for r in rel)
-
-
-def _cell_A(lattice, px: float | None = None) -> np.ndarray:
-    """In-plane cell (2, 2) [Å], vectors as rows, a along x, of a Lattice2D or a basis
-    [px, vectors as columns] with its pixel size."""
-    if px is not None:
-        lattice = lattice_mod.Lattice2D.from_basis(lattice, px)
-    g = math.radians(lattice.gamma_deg)
-    return np.array([[lattice.a_A, 0.0], [lattice.b_A * math.cos(g), lattice.b_A * math.sin(g)]])
 
 
 def _prior_assignment(fit, intensity) -> elements_mod.SiteAssignment:
@@ -666,7 +395,7 @@ def _prior_structure(lattice, fit, config, warnings):
 
 def _structure(lattice, uv, assignment, template, config, warnings):
     contents = list(assignment.contents)
-    basis_A = _cell_A(lattice)
+    basis_A = measure.cell_A(lattice)
     heights = None
     if template is not None:
         heights = zcoords.template_heights(uv, contents, template, cell_A=basis_A)

@@ -21,6 +21,8 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from reconstruction.errors import ReconstructionError
+from reconstruction.stem2cif import measure
 from reconstruction.stem2cif.lattice import gauss_reduce
 from reconstruction.stem2cif.supercell import hermite_supercells
 
@@ -277,6 +279,51 @@ def template_basis(
         if misfit < prior.cell_tolerance and (best is None or misfit < best[0]):
             best = (misfit, cand)
     return None if best is None else best[1]
+
+
+@dataclass(frozen=True)
+class PriorOutcome:
+    fit: PriorFit
+    measured: measure.Measured
+
+    @property
+    def accepted(self) -> bool:
+        return self.fit.accepted
+
+    @property
+    def id(self) -> str:
+        return self.fit.id
+
+    @property
+    def reason(self) -> str:
+        return self.fit.reason
+
+
+def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutcome:
+    """Fit the template to the measured lattice and sites; when the measured cell is a
+    sub- or superlattice of the template's, measure the sites again on the template's."""
+    filtered, origin, px, config, response, symbols, mode = context
+    fit = fit_prior(prior, measure.cell_A(measured.basis, px), measured.uv, symbols, mode=mode)
+    if fit.reason != CELL_DIFFERS:
+        return PriorOutcome(fit, measured)
+    basis = template_basis(prior, measured.basis, px)
+    if basis is None:
+        return PriorOutcome(fit, measured)
+    try:
+        uv, _, _ = measure.measure_sites(filtered, basis, origin, px, config, response)
+        basis, uv, residual = measure.refine(filtered, basis, uv, origin, px, config)
+        uv, intensity, average = measure.measure_sites(
+            filtered, basis, origin, px, config, response, uv=uv
+        )
+    except ReconstructionError:
+        return PriorOutcome(fit, measured)
+    refit = fit_prior(prior, measure.cell_A(basis, px), uv, symbols, mode=mode)
+    if not refit.accepted:
+        return PriorOutcome(fit, measured)
+    warnings.append(
+        f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
+    )
+    return PriorOutcome(refit, measure.Measured(basis, uv, intensity, average, residual))
 
 
 def retrieve_prior(
