@@ -97,3 +97,28 @@ def test_it_scores_the_oracles_energy_against_dft(tmp_path: Path, monkeypatch) -
     assert row["n_energy"] == 1
     # SevenNet-0 (fitted references) on relaxed 2H-MoS2 vs C2DM's -0.842 eV/atom.
     assert row["energy_mae_meV"] < 200
+
+
+def test_held_out_runs_leave_the_samples_own_structure_out_of_the_library(
+    tiny_set: Path, tmp_path: Path
+) -> None:
+    from reconstruction.bench.run import held_out_ids
+
+    samples = read_dataset(tiny_set)
+    for sample in samples:
+        ids = held_out_ids(sample, "")
+        assert ids[0] == sample.meta["structure_id"]
+    run(tiny_set, tmp_path / "lib", method="stem2cif", workers=1, progress=False,
+        energy="none", templates="")  # fmt: skip
+    run(tiny_set, tmp_path / "held", method="stem2cif", workers=1, progress=False,
+        energy="none", templates="", held_out=True)  # fmt: skip
+    found_in_library = 0
+    for sample in samples:
+        excluded = held_out_ids(sample, "")
+        offered = {}
+        for kind in ("lib", "held"):
+            result = json.loads((tmp_path / kind / sample.sample_id / "result.json").read_text())
+            offered[kind] = (result.get("template") or {}).get("id")
+        assert offered["held"] not in excluded
+        found_in_library += offered["lib"] in excluded
+    assert found_in_library >= 1  # the full library does offer the sample's own structure
