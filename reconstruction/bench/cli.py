@@ -45,6 +45,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--held-out", action="store_true",
         help="with --templates: leave each sample's own structure and its equivalents out",
     )  # fmt: skip
+    run.add_argument(
+        "--template-max-distance", type=float, default=None, metavar="D",
+        help="with --templates: use a template up to this descriptor distance",
+    )  # fmt: skip
     run.set_defaults(func=_run)
 
     score = verbs.add_parser("score", help="RMSD_xy, C.C., S.S. and energy MAE per tier")
@@ -71,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
 
     run(args.dataset, args.out, method=args.method, workers=args.workers,
         progress=sys.stderr.isatty(), energy=args.energy, templates=args.templates,
-        held_out=args.held_out)  # fmt: skip
+        held_out=args.held_out, max_distance=args.template_max_distance)  # fmt: skip
     return 0
 
 

@@ -121,6 +121,7 @@ def run_stem2cif(
     energy: str = "relax",
     templates: str | None = None,
     held_out: bool = False,
+    max_distance: float | None = None,
 ) -> dict:
     """The full reconstruction through the ``automat reconstruct`` CLI contract.
 
@@ -134,6 +135,8 @@ def run_stem2cif(
     prior = [] if templates is None else ["--templates", *([templates] if templates else [])]
     if held_out and templates is not None:
         prior += ["--exclude-templates", ",".join(held_out_ids(sample, templates))]
+    if max_distance is not None and templates is not None:
+        prior += ["--template-max-distance", str(max_distance)]
     args = [
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),
         "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy], *prior,
@@ -183,6 +186,7 @@ def run_one(
     energy: str = "relax",
     templates: str | None = None,
     held_out: bool = False,
+    max_distance: float | None = None,
 ) -> dict:
     folder = out / sample.sample_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -190,7 +194,10 @@ def run_one(
     if sample.meta.get("e_form_pbe_eV_per_atom") is None:
         energy = "none"  # no DFT value to compare with: the energy would not be scored
     if method == "stem2cif":
-        result = run_stem2cif(sample, folder, energy=energy, templates=templates, held_out=held_out)
+        result = run_stem2cif(
+            sample, folder, energy=energy, templates=templates, held_out=held_out,
+            max_distance=max_distance,
+        )  # fmt: skip
     elif method == "agent":
         result = run_agent_method(sample, folder, energy=energy)
     elif method == "oracle":
@@ -213,6 +220,7 @@ def run(
     energy: str = "relax",
     templates: str | None = None,
     held_out: bool = False,
+    max_distance: float | None = None,
 ):
     """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``
     (``energy``, ``templates`` and ``held_out`` apply to stem2cif: relax, single or none;
@@ -227,12 +235,13 @@ def run(
     bar = tqdm(total=len(samples), initial=len(samples) - len(todo), disable=not progress)
     if workers <= 1:
         for sample in todo:
-            run_one(method, sample, out, energy, templates, held_out)
+            run_one(method, sample, out, energy, templates, held_out, max_distance)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [
-                pool.submit(run_one, method, s, out, energy, templates, held_out) for s in todo
+                pool.submit(run_one, method, s, out, energy, templates, held_out, max_distance)
+                for s in todo
             ]
             for future in as_completed(futures):
                 future.result()

@@ -57,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="template library as a structural prior (the shipped dump, or this .npz)",
     )  # fmt: skip
     parser.add_argument(
+        "--template-max-distance", type=float, default=None, metavar="D",
+        help="largest descriptor distance at which a template is used (default: measured)",
+    )  # fmt: skip
+    parser.add_argument(
         "--exclude-templates", default="", metavar="IDS",
         help="template ids left out of the library, comma-separated (held-out tests)",
     )  # fmt: skip
@@ -212,6 +216,8 @@ def _reconstruct(args: argparse.Namespace, micrograph):
         prior, _, _ = retrieve_prior(
             micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
             elements=args.elements, retriever=retriever, mode=args.mode,
+            **({} if args.template_max_distance is None
+               else {"max_distance": args.template_max_distance}),
         )  # fmt: skip
     return reconstruct(
         micrograph.data,
