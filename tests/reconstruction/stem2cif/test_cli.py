@@ -88,3 +88,20 @@ def test_it_scores_without_relaxing_when_asked(tmp_path, monkeypatch):
     assert main(args) == 0
     energy = json.loads((out / "result.json").read_text())["energy"]
     assert energy["relaxed"] is False and isinstance(energy["formation_energy_per_atom"], float)
+
+
+def test_it_uses_the_shipped_library_within_the_distance_asked(tmp_path):
+    image = _tiff(tmp_path, simulated("MoS2", rotation_deg=37.0).image)
+    base = [image, "--elements", "Mo,S", "--pixel-size", "0.1", "--no-energy", "--templates"]
+    templates = {}
+    for name, extra in (("default", []), ("strict", ["--template-max-distance", "0"]),
+                        ("held", ["--exclude-templates", "c2dm-MoS2-H"])):  # fmt: skip
+        out = tmp_path / name
+        assert main([*base, "--out", str(out), *extra]) == 0
+        templates[name] = json.loads((out / "result.json").read_text())["template"]
+    assert templates["default"]["accepted"]
+    assert templates["default"]["id"] == "c2dm-MoS2-H"
+    assert templates["strict"]["id"] == templates["default"]["id"]
+    assert not templates["strict"]["accepted"]
+    assert "distance" in templates["strict"]["reason"]
+    assert templates["held"]["id"] != "c2dm-MoS2-H"
