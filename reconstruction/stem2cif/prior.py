@@ -31,6 +31,8 @@ MAX_DISTANCE = 0.05
 #: A template column with no measured site may hide if it is this faint relative to the
 #: brightest column (light atoms beside heavy ones).
 HIDDEN_FRACTION = 0.35
+#: A measured site this faint relative to the brightest may match no template column.
+GHOST_FRACTION = 0.12
 #: Template columns this close to a matched one [Å] may have merged with it in the image.
 UNRESOLVED_A = 0.7
 CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
@@ -161,6 +163,7 @@ def fit_prior(
     elements: Sequence[str],
     *,
     mode: str = "idpc",
+    site_intensity: np.ndarray | None = None,
 ) -> PriorFit:
     """Test the template against the measured cell and sites; place it if it fits.
 
@@ -176,6 +179,10 @@ def fit_prior(
         Elements given for the image.
     mode : str
         Imaging mode (which template columns could hide).
+    site_intensity : np.ndarray, optional
+        Fitted amplitude of each measured site: a site fainter than
+        :data:`GHOST_FRACTION` of the brightest may match no template column (a ghost of
+        the filter or of noise); without it every site must match.
     """
     base = {"id": prior.id, "distance": float(prior.distance)}
     if not prior.usable:
@@ -189,6 +196,12 @@ def fit_prior(
     t_cell = np.array(t.cell)[:2, :2]
     centres, columns = template_columns(t)
     contrast = _column_contrast(t, columns, mode)
+    ghost = np.zeros(len(site_frac), bool)
+    if site_intensity is not None and len(site_intensity) == len(site_frac):
+        relative = np.asarray(site_intensity, float) / max(float(np.max(site_intensity)), 1e-12)
+        ghost = relative < GHOST_FRACTION
+    # Anchor on the brightest site (a ghost would anchor nothing).
+    first = 0 if site_intensity is None or len(ghost) == 0 else int(np.argmax(site_intensity))
     best = None
     for m in _UNIMODULAR:
         misfit = _cell_close(m @ cell_A, t_cell, prior.cell_tolerance)
@@ -196,22 +209,24 @@ def fit_prior(
             continue
         frac_t = (site_frac @ np.linalg.inv(m)) % 1.0  # measured sites in the template basis
         for anchor in range(len(centres)):
-            shift = centres[anchor] - frac_t[0]
+            shift = centres[anchor] - frac_t[first]
             d = _periodic(frac_t[:, None, :] + shift - centres[None, :, :]) @ t_cell
             dist = np.linalg.norm(d, axis=-1)  # (K, C)
             nearest = dist.argmin(axis=1)
-            worst = float(dist[np.arange(len(frac_t)), nearest].max())
+            site_error = dist[np.arange(len(frac_t)), nearest]
+            dropped = ghost & (site_error > prior.site_tolerance_A)
+            worst = float(site_error[~dropped].max())
             if best is None or worst < best[0]:
-                best = (worst, m, shift, nearest)
+                best = (worst, m, shift, nearest, dropped)
     if best is None:
         return PriorFit(False, CELL_DIFFERS, **base)
-    worst, m, shift, nearest = best
+    worst, m, shift, nearest, dropped = best
     if worst > prior.site_tolerance_A:
         return PriorFit(
             False, f"a measured site is {worst:.2f} Å from every template column",
             max_site_error_A=worst, **base,
         )  # fmt: skip
-    seen = sorted(set(nearest.tolist()))
+    seen = sorted(set(nearest[~dropped].tolist()))
     unseen = [c for c in range(len(columns)) if c not in seen]
     if unseen:  # columns closer than the detector resolves are seen as one
         d = _periodic(centres[unseen][:, None, :] - centres[seen][None, :, :]) @ t_cell
@@ -303,7 +318,10 @@ def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutc
     """Fit the template to the measured lattice and sites; when the measured cell is a
     sub- or superlattice of the template's, measure the sites again on the template's."""
     filtered, origin, px, config, response, symbols, mode = context
-    fit = fit_prior(prior, measure.cell_A(measured.basis, px), measured.uv, symbols, mode=mode)
+    fit = fit_prior(
+        prior, measure.cell_A(measured.basis, px), measured.uv, symbols, mode=mode,
+        site_intensity=measured.intensity,
+    )  # fmt: skip
     if fit.reason != CELL_DIFFERS:
         return PriorOutcome(fit, measured)
     basis = template_basis(prior, measured.basis, px)
@@ -317,7 +335,9 @@ def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutc
         )
     except ReconstructionError:
         return PriorOutcome(fit, measured)
-    refit = fit_prior(prior, measure.cell_A(basis, px), uv, symbols, mode=mode)
+    refit = fit_prior(
+        prior, measure.cell_A(basis, px), uv, symbols, mode=mode, site_intensity=intensity
+    )
     if not refit.accepted:
         return PriorOutcome(fit, measured)
     warnings.append(

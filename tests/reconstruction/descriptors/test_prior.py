@@ -153,3 +153,20 @@ def test_without_a_lattice_of_its_own_the_image_is_read_on_the_template_cell(tmp
     wrong.set_cell(wrong.cell * [1.3, 1.3, 1.0], scale_atoms=True)
     with pytest.raises(NoLatticeFound):
         reconstruct(data, pixel_size_A=0.1, elements="B", prior=TemplatePrior(wrong))
+
+
+def test_a_faint_site_matching_no_template_column_is_a_ghost_not_a_refusal():
+    from reconstruction.stem2cif.prior import fit_prior, template_columns
+
+    template = STRUCTURES["MoS2-2H"]()
+    cell = np.array(template.cell)[:2, :2]
+    centres, _ = template_columns(template)
+    extra = np.array([[0.5, 0.5]])  # 0.9 Å and more from every MoS2 column
+    sites = np.concatenate([centres, extra])
+    prior = TemplatePrior(template, id="MoS2-2H", distance=0.001)
+    faint = fit_prior(prior, cell, sites, ["Mo", "S"], site_intensity=[1.0, 0.6, 0.08])
+    assert faint.accepted, faint.reason
+    bright = fit_prior(prior, cell, sites, ["Mo", "S"], site_intensity=[1.0, 0.6, 0.4])
+    assert not bright.accepted and "from every template column" in bright.reason
+    unknown = fit_prior(prior, cell, sites, ["Mo", "S"])
+    assert not unknown.accepted
