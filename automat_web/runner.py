@@ -27,6 +27,13 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
+def _handle_stop_signals() -> None:
+    """Ctrl-C and SIGTERM stop everything, even when started with SIGINT ignored (a
+    background job of a non-interactive shell inherits SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_stop)
+
+
 def _settings_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "automat_web.settings")
@@ -61,7 +68,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)
 
 
-def _children(env: dict[str, str], bind: str, workers: int) -> list[subprocess.Popen]:
+def _commands(bind: str, workers: int) -> list[list[str]]:
     bin_dir = Path(sys.executable).parent
     celery = [
         str(bin_dir / "celery"),
@@ -88,7 +95,7 @@ def _children(env: dict[str, str], bind: str, workers: int) -> list[subprocess.P
         "--access-logfile",
         "-",
     ]
-    return [subprocess.Popen(cmd, env=env, cwd=BASE_DIR) for cmd in (celery, web)]
+    return [celery, web]
 
 
 def _stop_children(children: list[subprocess.Popen]) -> None:
@@ -107,7 +114,7 @@ def _stop_children(children: list[subprocess.Popen]) -> None:
 def run_portal(*, bind: str | None = None, workers: int | None = None) -> int:
     bind = bind or os.environ.get("AUTOMAT_BIND", "127.0.0.1:8000")
     workers = workers or int(os.environ.get("AUTOMAT_WEB_WORKERS", "2"))
-    signal.signal(signal.SIGTERM, _raise_stop)
+    _handle_stop_signals()
     try:
         with _database() as url:
             env = _settings_env()
@@ -116,8 +123,11 @@ def run_portal(*, bind: str | None = None, workers: int | None = None) -> int:
             _manage(env, "ensure_admin")
             _manage(env, "compute_references")  # the default potential's, shipped: instant
             _manage(env, "load_templates", "--if-empty")  # the shipped library dump: seconds
-            children = _children(env, bind, workers)
+            children: list[subprocess.Popen] = []
             try:
+                # One at a time, so a Ctrl-C while starting stops those already started.
+                for cmd in _commands(bind, workers):
+                    children.append(subprocess.Popen(cmd, env=env, cwd=BASE_DIR))
                 print(f"\nautomat is running at http://{bind}/  (Ctrl-C stops everything)\n")
                 while all(child.poll() is None for child in children):
                     time.sleep(0.5)
@@ -132,7 +142,7 @@ def run_portal(*, bind: str | None = None, workers: int | None = None) -> int:
 
 
 def run_database_only() -> int:
-    signal.signal(signal.SIGTERM, _raise_stop)
+    _handle_stop_signals()
     try:
         with _database() as url:
             print(f"embedded PostgreSQL at {url}\nCtrl-C stops it.")

@@ -55,6 +55,8 @@ def test_it_serves_the_login_page_and_stops_everything_on_ctrl_c(tmp_path: Path)
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
+            # As a background job of a non-interactive shell (nohup, CI) starts it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
     try:
         deadline = time.monotonic() + 120
