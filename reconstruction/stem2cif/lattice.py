@@ -143,6 +143,16 @@ def autocorrelation(filtered: np.ndarray, *, max_shift_px: int) -> np.ndarray:
     return ac / ac[m, m]
 
 
+def _peaks(ac: np.ndarray, m: int, pixel_size_A: float) -> tuple[np.ndarray, np.ndarray]:
+    """Local maxima of an autocorrelation (shifts up to ``m``): sub-pixel shifts (N, 2)
+    [px, (x, y)] and heights (N,)."""
+    size = max(3, round(0.5 / pixel_size_A) | 1)
+    is_peak = ac == ndimage.maximum_filter(ac, size=size, mode="constant", cval=np.inf)
+    is_peak[[0, -1], :] = is_peak[:, [0, -1]] = False
+    rows, cols = np.nonzero(is_peak)
+    return _subpixel_peaks(ac, rows, cols) - m, ac[rows, cols]
+
+
 def _subpixel_peaks(ac: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Quadratic (3-point, per axis) refinement of peaks; returns (N, 2) (x, y) offsets."""
     c, l_, r_ = ac[rows, cols], ac[rows, cols - 1], ac[rows, cols + 1]
@@ -203,14 +213,10 @@ def find_lattice(
     if m < 4:
         raise NoLatticeFound("the image is too small to find a lattice")
     ac = autocorrelation(filtered, max_shift_px=m)
-    size = max(3, round(0.5 / pixel_size_A) | 1)
-    is_peak = ac == ndimage.maximum_filter(ac, size=size, mode="constant", cval=np.inf)
-    is_peak[[0, -1], :] = is_peak[:, [0, -1]] = False
-    rows, cols = np.nonzero(is_peak)
-    xy = _subpixel_peaks(ac, rows, cols) - m
+    xy, h = _peaks(ac, m, pixel_size_A)
     dist = np.hypot(xy[:, 0], xy[:, 1])
     keep = (dist > min_shift_A / pixel_size_A) & (dist <= m)
-    xy, h, dist = xy[keep], ac[rows[keep], cols[keep]], dist[keep]
+    xy, h, dist = xy[keep], h[keep], dist[keep]
     if len(h) < 2 or h.max() <= min_peak:
         raise NoLatticeFound("no periodic contrast in the image (autocorrelation is flat)")
     # Far shifts overlap less and fluctuate more: the reference level is taken nearby.
@@ -297,19 +303,15 @@ def lattice_from_template(
             scores.append(score)
             if score > best[0]:
                 best = (score, basis)
-    size = max(3, round(0.5 / pixel_size_A) | 1)
-    is_peak = ac == ndimage.maximum_filter(ac, size=size, mode="constant", cval=np.inf)
-    is_peak[[0, -1], :] = is_peak[:, [0, -1]] = False
-    rows, cols = np.nonzero(is_peak)
-    xy = _subpixel_peaks(ac, rows, cols) - m
+    xy, h = _peaks(ac, m, pixel_size_A)
     far = np.hypot(xy[:, 0], xy[:, 1]) > 0.8 / pixel_size_A
-    top = float(ac[rows[far], cols[far]].max()) if far.any() else 0.0
+    top = float(h[far].max()) if far.any() else 0.0
     if top <= 0 or best[0] - float(np.median(scores)) < min_contrast * top:
         raise NoLatticeFound(
             "no consistent 2D lattice, and the template's cell fits no orientation either"
         )
     basis = best[1]
-    high = far & (ac[rows, cols] >= 0.5 * top)
+    high = far & (h >= 0.5 * top)
     return gauss_reduce(_refine_on_vectors(basis, xy[high]))
 
 
