@@ -210,11 +210,15 @@ def fit_prior(
         frac_t = (site_frac @ np.linalg.inv(m)) % 1.0  # measured sites in the template basis
         for anchor in range(len(centres)):
             shift = centres[anchor] - frac_t[first]
-            d = _periodic(frac_t[:, None, :] + shift - centres[None, :, :]) @ t_cell
-            dist = np.linalg.norm(d, axis=-1)  # (K, C)
-            nearest = dist.argmin(axis=1)
-            site_error = dist[np.arange(len(frac_t)), nearest]
-            dropped = ghost & (site_error > prior.site_tolerance_A)
+            for centre in (True, False):  # then the origin that centres the matched sites
+                offset = _periodic(frac_t[:, None, :] + shift - centres[None, :, :])
+                dist = np.linalg.norm(offset @ t_cell, axis=-1)  # (K, C)
+                nearest = dist.argmin(axis=1)
+                site_error = dist[np.arange(len(frac_t)), nearest]
+                dropped = ghost & (site_error > prior.site_tolerance_A)
+                if centre:
+                    matched = offset[np.arange(len(frac_t)), nearest][~dropped]
+                    shift = shift - matched.mean(axis=0)
             worst = float(site_error[~dropped].max())
             if best is None or worst < best[0]:
                 best = (worst, m, shift, nearest, dropped)
