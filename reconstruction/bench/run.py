@@ -102,14 +102,12 @@ def held_out_ids(sample: Sample, templates: str | None) -> list[str]:
     does not know."""
     from reconstruction.descriptors import ArrayRetriever
     from reconstruction.descriptors.evaluate import equivalent
-    from reconstruction.descriptors.retrieval import element_key
 
     retriever = ArrayRetriever.from_dump(templates or None)
-    key = element_key(sample.meta["elements"])
     ids = [sample.meta["structure_id"]]
-    for record in retriever.library.records:
-        same_set = element_key(record["elements"]) == key and record["id"] not in ids
-        if same_set and equivalent(record["cif"], str(sample.truth)):
+    for row in retriever.candidates(sample.meta["elements"]):  # the same element set
+        record = retriever.library.records[row]
+        if record["id"] not in ids and equivalent(record["cif"], str(sample.truth)):
             ids.append(record["id"])
     return ids
 

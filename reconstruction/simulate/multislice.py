@@ -103,7 +103,9 @@ def full_signals(
     import abtem
     import dask
 
-    nyquist_step = optics.wavelength_A(config.energy_eV) / (4 * config.semiangle_mrad * 1e-3)
+    # Every STEM signal is band-limited to twice the aperture's frequency, 2α/λ.
+    k_max = 2 * config.semiangle_mrad * 1e-3 / optics.wavelength_A(config.energy_eV)
+    nyquist_step = 1.0 / (2.0 * k_max)
     if config.scan_step_A > nyquist_step:
         raise SimulationError(
             f"scan_step_A {config.scan_step_A} Å undersamples the probe: the signal is "
@@ -128,7 +130,6 @@ def full_signals(
         measured = probe.scan(potential, scan=scan, detectors=detectors).compute(progress_bar=False)
     if not isinstance(measured, list):
         measured = [measured]
-    k_max = 2 * config.semiangle_mrad * 1e-3 / optics.wavelength_A(config.energy_eV)
     out = {}
     for mode, measurement in zip(modes, measured, strict=True):
         if mode == "com":

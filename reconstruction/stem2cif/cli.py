@@ -216,8 +216,7 @@ def _reconstruct(args: argparse.Namespace, micrograph):
         prior, _, _ = retrieve_prior(
             micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
             elements=args.elements, retriever=retriever, mode=args.mode,
-            **({} if args.template_max_distance is None
-               else {"max_distance": args.template_max_distance}),
+            max_distance=getattr(args, "template_max_distance", None),
         )  # fmt: skip
     return reconstruct(
         micrograph.data,

@@ -10,7 +10,6 @@ a template's cell, by :mod:`reconstruction.stem2cif.prior`. ``config`` is a
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any, NamedTuple
 
@@ -47,7 +46,7 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
             smooth, np.array(prior.structure.cell)[:2, :2], pixel_size_A=px
         )
         warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
-        prior = dataclasses.replace(prior, max_distance=math.inf)
+        prior = prior.at_any_distance()
     check_lattice(basis, px, config)
     clock.lap("lattice")
     uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)

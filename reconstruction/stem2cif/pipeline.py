@@ -10,7 +10,6 @@ retrieved template in :mod:`reconstruction.stem2cif.prior`.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -300,8 +299,8 @@ def reconstruct(
     lattice = lattice_mod.Lattice2D.from_basis(basis, px, residual)
     clock.lap("elements")
     if fit is not None and fit.accepted:
-        assignment = _prior_assignment(fit.fit, intensity)
-        atoms, spg, cif = _prior_structure(lattice, fit.fit, config, warnings)
+        assignment = _prior_assignment(fit, intensity)
+        atoms, spg, cif = _prior_structure(lattice, fit, config, warnings)
     else:
         atoms, spg, cif = _structure(lattice, uv, assignment, template, config, warnings)
     clock.lap("structure")
@@ -322,18 +321,18 @@ def reconstruct(
         mode=mode,
         timings_s=clock.timings,
         warnings=tuple(warnings),
-        prior=None if fit is None else fit.fit.as_dict(),
+        prior=None if fit is None else fit.as_dict(),
     )
 
 
 def _contents(prior, measured, context, warnings):
     """The template's sites and elements if it fits, else the assignment from contrast:
-    (prior outcome or None, what was measured, site assignment or None)."""
+    (the template's fit or None, what was measured, site assignment or None)."""
     _, _, _, config, response, symbols, mode = context
-    fit = None if prior is None else prior_mod.try_prior(prior, measured, context, warnings)
-    assignment = None
-    if fit is not None and fit.accepted:
-        return fit, fit.measured, assignment
+    if prior is not None:
+        outcome = prior_mod.try_prior(prior, measured, context, warnings)
+        if outcome.fit.accepted:
+            return outcome.fit, outcome.measured, None
     try:
         assignment = _assign(measured.intensity, symbols, mode, config, response)
     except ElementsInconsistent:
@@ -341,18 +340,17 @@ def _contents(prior, measured, context, warnings):
         # alone is tried at any distance, as without a lattice: the fit decides.
         if prior is None or prior.usable:
             raise
-        retry = prior_mod.try_prior(
-            dataclasses.replace(prior, max_distance=math.inf), measured, context, []
-        )
-        if not retry.accepted:
+        retry = prior_mod.try_prior(prior.at_any_distance(), measured, context, [])
+        if not retry.fit.accepted:
             raise
         warnings.append(
-            f"the image alone was not enough ({retry.id} is far by descriptor but fits)"
+            f"the image alone was not enough ({retry.fit.id} is far by descriptor but fits)"
         )
-        return retry, retry.measured, None
-    if fit is not None:
-        warnings.append(f"template {fit.id} not used: {fit.reason}")
-    return fit, measured, assignment
+        return retry.fit, retry.measured, None
+    if prior is None:
+        return None, measured, assignment
+    warnings.append(f"template {outcome.fit.id} not used: {outcome.fit.reason}")
+    return outcome.fit, measured, assignment
 
 
 def _assign(intensity, symbols, mode, config, response) -> elements_mod.SiteAssignment:

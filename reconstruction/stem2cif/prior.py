@@ -13,9 +13,10 @@ falls back to what it measured without a template, and says why.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 from ase import Atoms
@@ -72,6 +73,11 @@ class TemplatePrior:
     def usable(self) -> bool:
         """Close enough to be used at all (the fit to the image is tested separately)."""
         return bool(np.isfinite(self.distance) and self.distance <= self.max_distance)
+
+    def at_any_distance(self) -> TemplatePrior:
+        """The same template with no distance threshold: the fit to the image decides
+        (used when the image alone gives no reading, so its descriptor is poor too)."""
+        return replace(self, max_distance=math.inf)
 
     @classmethod
     def from_match(cls, match: Any, **options: Any) -> TemplatePrior:
@@ -196,12 +202,11 @@ def fit_prior(
     t_cell = np.array(t.cell)[:2, :2]
     centres, columns = template_columns(t)
     contrast = _column_contrast(t, columns, mode)
-    ghost = np.zeros(len(site_frac), bool)
-    if site_intensity is not None and len(site_intensity) == len(site_frac):
+    ghost, first = np.zeros(len(site_frac), bool), 0
+    if site_intensity is not None and len(site_intensity) == len(site_frac) > 0:
         relative = np.asarray(site_intensity, float) / max(float(np.max(site_intensity)), 1e-12)
         ghost = relative < GHOST_FRACTION
-    # Anchor on the brightest site (a ghost would anchor nothing).
-    first = 0 if site_intensity is None or len(ghost) == 0 else int(np.argmax(site_intensity))
+        first = int(np.argmax(relative))  # anchor on the brightest site, never on a ghost
     best = None
     for m in _UNIMODULAR:
         misfit = _cell_close(m @ cell_A, t_cell, prior.cell_tolerance)
@@ -286,36 +291,22 @@ def template_basis(
     ``prior.cell_tolerance``, that basis [px, vectors as columns] is returned, reduced;
     else ``None``. The caller measures the sites again on it.
     """
-    t = gauss_reduce(np.array(prior.structure.cell)[:2, :2].T)
-    t_len = np.linalg.norm(t, axis=0)
-    t_cos = abs(t[:, 0] @ t[:, 1]) / t_len.prod()
+    # Both reduced (|a| <= |b|, a.b <= 0): one comparison of lengths and angle suffices.
+    t_cell = gauss_reduce(np.array(prior.structure.cell)[:2, :2].T).T
     best = None
     for m in _REINDEX:
         cand = gauss_reduce(basis_px @ m)
-        length = np.linalg.norm(cand, axis=0) * pixel_size_A
-        cos = abs(cand[:, 0] @ cand[:, 1]) / np.linalg.norm(cand, axis=0).prod()
-        misfit = max(np.abs(length / t_len - 1).max(), abs(cos - t_cos))
-        if misfit < prior.cell_tolerance and (best is None or misfit < best[0]):
+        misfit = _cell_close(cand.T * pixel_size_A, t_cell, prior.cell_tolerance)
+        if misfit is not None and (best is None or misfit < best[0]):
             best = (misfit, cand)
     return None if best is None else best[1]
 
 
-@dataclass(frozen=True)
-class PriorOutcome:
+class PriorOutcome(NamedTuple):
+    """The fit, and what was measured on the lattice it was tested on."""
+
     fit: PriorFit
     measured: measure.Measured
-
-    @property
-    def accepted(self) -> bool:
-        return self.fit.accepted
-
-    @property
-    def id(self) -> str:
-        return self.fit.id
-
-    @property
-    def reason(self) -> str:
-        return self.fit.reason
 
 
 def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutcome:
@@ -359,10 +350,11 @@ def retrieve_prior(
     mode: str = "idpc",
     k: int = 10,
     allow_subset: bool = False,
-    max_distance: float = MAX_DISTANCE,
+    max_distance: float | None = None,
 ):
     """Describe the image, ask ``retriever`` (a :class:`reconstruction.descriptors.Retriever`)
-    for the ``k`` nearest templates, and offer the nearest as a prior.
+    for the ``k`` nearest templates, and offer the nearest as a prior (used up to
+    ``max_distance``, :data:`MAX_DISTANCE` unless given).
 
     Returns
     -------
@@ -374,5 +366,7 @@ def retrieve_prior(
     symbols = parse_elements(elements)
     descriptor = describe_image(image, pixel_size_A=pixel_size_A, mode=mode)
     matches = retriever.top_k(descriptor, symbols, k, allow_subset=allow_subset)
+    if max_distance is None:
+        max_distance = MAX_DISTANCE
     prior = TemplatePrior.from_match(matches[0], max_distance=max_distance) if matches else None
     return prior, matches, descriptor
