@@ -36,6 +36,9 @@ HIDDEN_FRACTION = 0.35
 GHOST_FRACTION = 0.12
 #: Template columns this close to a matched one [Å] may have merged with it in the image.
 UNRESOLVED_A = 0.7
+#: Placements whose worst site error is this close [Å] to the best one's are equally good
+#: geometrically; the column contrasts decide between them.
+TIE_A = 0.05
 CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
 #: Largest index of the sub- or superlattice relation tried when re-indexing to a template.
 MAX_REINDEX = 6
@@ -162,6 +165,47 @@ def _periodic(d: np.ndarray) -> np.ndarray:
     return d - np.round(d)
 
 
+def _unseen_columns(
+    seen_columns: np.ndarray, centres: np.ndarray, t_cell: np.ndarray, contrast: np.ndarray
+) -> list[int]:
+    """Template columns no measured site matched that the image should show: neither
+    fainter than :data:`HIDDEN_FRACTION` of the brightest nor closer to a matched column
+    than the detector resolves."""
+    seen = sorted(set(seen_columns.tolist()))
+    unseen = [c for c in range(len(centres)) if c not in seen]
+    if not unseen:
+        return []
+    d = _periodic(centres[unseen][:, None, :] - centres[seen][None, :, :]) @ t_cell
+    resolved = np.linalg.norm(d, axis=-1).min(axis=1) >= UNRESOLVED_A
+    bright = contrast[unseen] > HIDDEN_FRACTION * contrast.max()
+    return [c for c, r, b in zip(unseen, resolved, bright, strict=True) if r and b]
+
+
+def _best_registration(candidates, contrast, site_intensity, tolerance_A: float):
+    """The template placement to judge: one within the site tolerance that leaves no
+    visible column unmatched, if any; among those as good as the closest (within
+    :data:`TIE_A`) the one whose column contrasts best follow the measured intensities
+    (a honeycomb's sites fit either way round; only the contrast tells Au from Be);
+    otherwise the closest, for the refusal's reason."""
+    good = [c for c in candidates if c[0] <= tolerance_A and not c[5]]
+    if not good:
+        return min(candidates, key=lambda c: (c[0] > tolerance_A, c[0]))
+    closest = min(c[0] for c in good)
+    near = [c for c in good if c[0] <= closest + TIE_A]
+    if site_intensity is None or len(near) == 1:
+        return min(near, key=lambda c: c[0])
+    intensity = np.asarray(site_intensity, float)
+
+    def agreement(c) -> float:
+        kept = ~c[4]
+        x, y = intensity[kept], contrast[c[3][kept]]
+        if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+            return 0.0
+        return float(np.corrcoef(x, y)[0, 1])
+
+    return max(near, key=lambda c: (round(agreement(c), 3), -c[0]))
+
+
 def fit_prior(
     prior: TemplatePrior,
     cell_A: np.ndarray,
@@ -207,7 +251,7 @@ def fit_prior(
         relative = np.asarray(site_intensity, float) / max(float(np.max(site_intensity)), 1e-12)
         ghost = relative < GHOST_FRACTION
         first = int(np.argmax(relative))  # anchor on the brightest site, never on a ghost
-    best = None
+    candidates = []
     for m in _UNIMODULAR:
         misfit = _cell_close(m @ cell_A, t_cell, prior.cell_tolerance)
         if misfit is None:
@@ -225,23 +269,19 @@ def fit_prior(
                     matched = offset[np.arange(len(frac_t)), nearest][~dropped]
                     shift = shift - matched.mean(axis=0)
             worst = float(site_error[~dropped].max())
-            if best is None or worst < best[0]:
-                best = (worst, m, shift, nearest, dropped)
-    if best is None:
+            unseen = _unseen_columns(nearest[~dropped], centres, t_cell, contrast)
+            candidates.append((worst, m, shift, nearest, dropped, unseen))
+    if not candidates:
         return PriorFit(False, CELL_DIFFERS, **base)
-    worst, m, shift, nearest, dropped = best
+    worst, m, shift, nearest, dropped, unseen = _best_registration(
+        candidates, contrast, site_intensity, prior.site_tolerance_A
+    )
     if worst > prior.site_tolerance_A:
         return PriorFit(
             False, f"a measured site is {worst:.2f} Å from every template column",
             max_site_error_A=worst, **base,
         )  # fmt: skip
-    seen = sorted(set(nearest[~dropped].tolist()))
-    unseen = [c for c in range(len(columns)) if c not in seen]
-    if unseen:  # columns closer than the detector resolves are seen as one
-        d = _periodic(centres[unseen][:, None, :] - centres[seen][None, :, :]) @ t_cell
-        unresolved = np.linalg.norm(d, axis=-1).min(axis=1) < UNRESOLVED_A
-        unseen = [c for c, u in zip(unseen, unresolved, strict=True) if not u]
-    if unseen and contrast[unseen].max() > HIDDEN_FRACTION * contrast.max():
+    if unseen:
         return PriorFit(
             False, f"{len(unseen)} template column(s) bright enough to see were not found",
             max_site_error_A=worst, **base,

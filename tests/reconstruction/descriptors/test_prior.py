@@ -170,3 +170,36 @@ def test_a_faint_site_matching_no_template_column_is_a_ghost_not_a_refusal():
     assert not bright.accepted and "from every template column" in bright.reason
     unknown = fit_prior(prior, cell, sites, ["Mo", "S"])
     assert not unknown.accepted
+
+
+def test_sites_that_fit_either_way_round_are_read_by_their_contrast():
+    """BeAu: Au on both honeycomb sites, a stack of two Be at the cell corner. A HAADF
+    image shows the two Au sites (Be is 1 % as bright); geometrically they also fit
+    Be2 + one Au, which would leave a visible Au column unmatched."""
+    from ase import Atoms
+
+    from reconstruction.stem2cif.prior import fit_prior
+
+    a = 4.43
+    cell = [[a, 0, 0], [-a / 2, a * np.sqrt(3) / 2, 0], [0, 0, 20]]
+    beau = Atoms(
+        "Au2Be2",
+        scaled_positions=[[1 / 3, 2 / 3, 0.5], [2 / 3, 1 / 3, 0.5], [0, 0, 0.45], [0, 0, 0.55]],
+        cell=cell,
+        pbc=True,
+    )
+    prior = TemplatePrior(beau, id="BeAu", distance=0.001)
+    sites = np.array([[0.0, 0.0], [1 / 3, 2 / 3]])  # as measured: origin on a column
+    fit = fit_prior(
+        prior, np.array(cell)[:2, :2], sites, ["Au", "Be"], mode="haadf", site_intensity=[1, 1]
+    )
+    assert fit.accepted, fit.reason
+    assert fit.site_contents == (("Au", 1), ("Au", 1)) and fit.formula == "BeAu"
+    # MoS2 (Mo and the S2 stack also fit either way round): the brighter site is Mo.
+    mos2 = STRUCTURES["MoS2-2H"]()
+    prior = TemplatePrior(mos2, id="MoS2-2H", distance=0.001)
+    for bright in (0, 1):
+        intensity = [1.0, 0.6] if bright == 0 else [0.6, 1.0]
+        fit = fit_prior(prior, np.array(mos2.cell)[:2, :2], sites, ["Mo", "S"],
+                        site_intensity=intensity)  # fmt: skip
+        assert fit.accepted and fit.site_contents[bright] == ("Mo", 1), fit.site_contents
