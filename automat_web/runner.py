@@ -122,7 +122,7 @@ def run_portal(*, bind: str | None = None, workers: int | None = None) -> int:
             _manage(env, "migrate", "--noinput", "-v", "0")
             _manage(env, "ensure_admin")
             _manage(env, "compute_references")  # the default potential's, shipped: instant
-            _manage(env, "load_templates", "--if-empty")  # the shipped library dump: seconds
+            _manage(env, "load_templates", "--if-needed")  # the shipped library dump: seconds
             children: list[subprocess.Popen] = []
             try:
                 # One at a time, so a Ctrl-C while starting stops those already started.

@@ -1,14 +1,15 @@
 """Build template records from known structures (pure Python: no Django here).
 
-One record per structure: metadata, CIF, the descriptors of its noise-free fast-simulator
-image (:func:`reconstruction.descriptors.describe_structure`), the detected observation
-(so descriptor vectors can be recomputed without rendering again) and a small PNG of the
-image. ``build_records`` runs in parallel and skips structures whose content hash and
+One record per structure and imaging mode: metadata, CIF, the descriptors of its
+high-dose fast-simulator image in that mode (as
+:func:`reconstruction.descriptors.describe_structure` computes them), the detected
+observation (so vectors can be recomputed without rendering again) and, for iDPC, a small
+PNG of the image. ``build_records`` runs in parallel and skips structures whose content hash and
 descriptor version are already known (incremental).
 
-``python -m templates_lib.builder OUT.jsonl [--source PATH] [--limit N] [--workers 2]``
-appends records to a JSON-lines file (resumable); the management command
-``build_templates`` stores them in the database instead.
+``python -m templates_lib.builder OUT.jsonl [--source PATH] [--limit N] [--workers 2]
+[--mode haadf] [--dump DUMP [--base OLD_DUMP]]`` appends records to a JSON-lines file
+(resumable); the management command ``build_templates`` stores them in the database.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ from reconstruction.descriptors import (
     render_template,
 )
 from reconstruction.descriptors.describe import TEMPLATE_SUPERCELL_PX, lattice_dict
+from reconstruction.descriptors.library import RECORD_KEYS
 from reconstruction.descriptors.retrieval import structure_dict, structure_from_cif
+from reconstruction.descriptors.vectors import RDF_BINS, RICH_DIM
+from reconstruction.simulate.config import MODES
 
 PNG_MAX_PX = 192
 
@@ -127,12 +131,16 @@ def metadata(atoms: Atoms) -> dict[str, Any]:
     }
 
 
-def describe_template(atoms: Atoms, *, mode: str = "idpc", with_png: bool = True) -> dict:
-    """One template record (see the module docstring); errors are reported in the record
-    (``"error"``) so one odd structure does not stop a build of thousands."""
+def describe_template(atoms: Atoms, *, mode: str = "idpc", with_png: bool | None = None) -> dict:
+    """One template record of ``mode`` (see the module docstring); errors are reported in
+    the record (``"error"``) so one odd structure does not stop a build of thousands. The
+    PNG (by default only of the iDPC image) is the image the portal shows."""
+    if with_png is None:
+        with_png = mode == "idpc"
     start = time.perf_counter()
     record = metadata(atoms)
     record["descriptor_version"] = DESCRIPTOR_VERSION
+    record["mode"] = mode
     try:
         image, px = render_template(atoms, mode=mode)
         obs = observe(image, pixel_size_A=px, mode=mode, supercell_max_px=TEMPLATE_SUPERCELL_PX)
@@ -191,22 +199,46 @@ def build_records(
         bar.close()
 
 
-def library_from_records(records: Iterable[dict]) -> LibraryArrays:
-    """:class:`LibraryArrays` (the dump's content) from successful records."""
+def library_from_records(
+    records: Iterable[dict], *, base: LibraryArrays | None = None
+) -> LibraryArrays:
+    """:class:`LibraryArrays` (the dump's content) from successful records, one per
+    template and imaging mode (``"mode"``, iDPC when absent). Templates of ``base`` (an
+    earlier library) keep their vectors in every mode the records do not redo."""
     good = [r for r in records if "error" not in r and "rich" in r]
-    for r in good:  # records written before the field existed
+    by_id: dict[str, dict] = {}
+    vectors: dict[str, dict[str, dict[str, list]]] = {}
+    if base is not None:
+        for i, r in enumerate(base.records):
+            by_id[r["id"]] = {k: r[k] for k in RECORD_KEYS}
+            for mode, arrays in base.vectors.items():
+                vectors.setdefault(mode, {})[r["id"]] = {k: v[i] for k, v in arrays.items()}
+    for r in good:
         r.setdefault("structure", structure_dict(structure_from_cif(r["cif"])))
+        by_id[r["id"]] = {k: r[k] for k in RECORD_KEYS}
+        vectors.setdefault(r.get("mode", "idpc"), {})[r["id"]] = {
+            "rdf": r["rdf"],
+            "rich": r["rich"],
+        }
+    ids = sorted(by_id)
+    dims = {"rdf": RDF_BINS, "rich": RICH_DIM}
+    missing = {k: np.full(d, np.nan, np.float32) for k, d in dims.items()}
     return LibraryArrays(
-        records=good,
-        rdf=np.array([r["rdf"] for r in good], np.float32).reshape(len(good), -1),
-        rich=np.array([r["rich"] for r in good], np.float32).reshape(len(good), -1),
+        [by_id[i] for i in ids],
+        {
+            mode: {
+                k: np.array([rows.get(i, missing)[k] for i in ids], np.float32).reshape(len(ids), d)
+                for k, d in dims.items()
+            }
+            for mode, rows in vectors.items()
+        },
     )
 
 
 def read_jsonl(path: Path) -> list[dict]:
     """Records of a JSON-lines file (a truncated last line, from an interrupted build, is
-    ignored); the last record of each id wins."""
-    by_id: dict[str, dict] = {}
+    ignored); the last record of each id and imaging mode wins."""
+    by_key: dict[tuple[str, str], dict] = {}
     if not Path(path).exists():
         return []
     for line in Path(path).read_text().splitlines():
@@ -214,8 +246,8 @@ def read_jsonl(path: Path) -> list[dict]:
             r = json.loads(line)
         except json.JSONDecodeError:
             continue
-        by_id[r["id"]] = r
-    return list(by_id.values())
+        by_key[r["id"], r.get("mode", "idpc")] = r
+    return list(by_key.values())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,30 +257,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dump", type=Path, default=None, help="also write the .npz dump")
-    parser.add_argument("--priority", type=Path, default=None,
-                        help="file of ids (one a line) to build first")  # fmt: skip
+    parser.add_argument(
+        "--priority", type=Path, default=None, help="file of ids (one a line) to build first"
+    )
+    parser.add_argument(
+        "--mode", default="idpc", choices=MODES, help="imaging mode the templates are rendered in"
+    )
+    parser.add_argument("--base", type=Path, default=None,
+                        help="with --dump: start from this dump's templates and vectors "
+                             "(add a mode to a library without rendering the others)")  # fmt: skip
     args = parser.parse_args(argv)
     structures = load_source(args.source, limit=args.limit)
     if args.priority:
         first = {line.strip() for line in args.priority.read_text().splitlines()}
         structures.sort(key=lambda a: a.info.get("id") not in first)  # stable: file order
-    done = read_jsonl(args.out)
+    done = [r for r in read_jsonl(args.out) if r.get("mode", "idpc") == args.mode]
     known = {(r["content_hash"], r.get("descriptor_version")) for r in done if "rich" in r}
     start = time.perf_counter()
     n = 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a") as fh:
-        for record in build_records(structures, known=known, workers=args.workers, progress=True):
+        for record in build_records(
+            structures, known=known, workers=args.workers, mode=args.mode, progress=True
+        ):
             fh.write(json.dumps(record, separators=(",", ":")) + "\n")
             fh.flush()
             n += 1
     print(f"{n} new records in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     if args.dump:
-        from reconstruction.descriptors import write_dump
+        from reconstruction.descriptors import read_dump, write_dump
 
         ids = {str(a.info.get("id")) for a in structures}
         records = [r for r in read_jsonl(args.out) if r["id"] in ids]
-        write_dump(library_from_records(records), args.dump)
+        base = read_dump(args.base) if args.base else None
+        write_dump(library_from_records(records, base=base), args.dump)
     return 0
 
 

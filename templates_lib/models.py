@@ -8,6 +8,28 @@ from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
 from reconstruction.descriptors import RDF_BINS, RICH_DIM
+from reconstruction.simulate.config import MODES
+
+
+def vector_column(vector: str, mode: str) -> str:
+    """The column holding ``vector`` ("rdf", "rich") of templates rendered in ``mode``:
+    ``rdf``/``rich`` for iDPC (the first library), ``rdf_haadf``, ``rich_abf``, ... else."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    return vector if mode == "idpc" else f"{vector}_{mode}"
+
+
+def _hnsw(column: str) -> HnswIndex:
+    return HnswIndex(
+        name=f"template_{column}_hnsw",
+        fields=[column],
+        m=16,
+        ef_construction=64,
+        opclasses=["vector_cosine_ops"],
+    )
+
+
+VECTOR_COLUMNS = tuple(vector_column(v, m) for m in MODES for v in ("rdf", "rich"))
 
 
 class Template(models.Model):
@@ -15,7 +37,9 @@ class Template(models.Model):
 
     ``elements`` is the sorted element set (exact-set lookups use the B-tree index,
     "contains" lookups the GIN one); ``rdf`` and ``rich`` are the descriptor vectors of
-    its noise-free fast-simulator image, searched by cosine distance through HNSW.
+    its high-dose fast-simulator iDPC image, ``rdf_haadf`` ... ``rich_abf`` those of its
+    HAADF and ABF images (a query is compared within its own imaging mode), searched by
+    cosine distance through HNSW. A NULL vector: not described in that mode.
     """
 
     source_id = models.CharField(max_length=128, unique=True, help_text="e.g. c2dm-MoS2-H")
@@ -36,8 +60,12 @@ class Template(models.Model):
     image_png = models.BinaryField(
         null=True, blank=True, help_text="noise-free fast-simulator image (small PNG)"
     )
-    rdf = VectorField(dimensions=RDF_BINS)
-    rich = VectorField(dimensions=RICH_DIM)
+    rdf = VectorField(dimensions=RDF_BINS, null=True, blank=True)
+    rich = VectorField(dimensions=RICH_DIM, null=True, blank=True)
+    rdf_haadf = VectorField(dimensions=RDF_BINS, null=True, blank=True)
+    rich_haadf = VectorField(dimensions=RICH_DIM, null=True, blank=True)
+    rdf_abf = VectorField(dimensions=RDF_BINS, null=True, blank=True)
+    rich_abf = VectorField(dimensions=RICH_DIM, null=True, blank=True)
     descriptor_version = models.CharField(max_length=32)
     content_hash = models.CharField(max_length=64, db_index=True)
     updated = models.DateTimeField(auto_now=True)
@@ -47,20 +75,7 @@ class Template(models.Model):
         indexes = [
             models.Index(fields=["elements"], name="template_elements"),
             GinIndex(fields=["elements"], name="template_elements_gin"),
-            HnswIndex(
-                name="template_rich_hnsw",
-                fields=["rich"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
-            HnswIndex(
-                name="template_rdf_hnsw",
-                fields=["rdf"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
+            *(_hnsw(column) for column in VECTOR_COLUMNS),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,8 @@ from pgvector.django import CosineDistance
 from reconstruction.descriptors import (
     DESCRIPTOR_VERSION,
     LIGHT_ELEMENTS,
+    RDF_BINS,
+    RICH_DIM,
     Descriptor,
     LibraryArrays,
     TemplateMatch,
@@ -27,17 +29,19 @@ from reconstruction.descriptors.retrieval import (
     structure_from_cif,
     structure_from_dict,
 )
-from templates_lib.models import Template
+from reconstruction.simulate.config import MODES
+from templates_lib.models import Template, vector_column
 
-FIELDS = (
+METADATA_FIELDS = (
     "source", "formula", "elements", "spacegroup", "sg_number", "a_A", "b_A", "gamma_deg",
-    "n_atoms", "formation_energy_per_atom", "cif", "structure", "image_png", "rdf", "rich",
-    "descriptor_version", "content_hash",
+    "n_atoms", "formation_energy_per_atom", "cif", "structure", "descriptor_version",
+    "content_hash",
 )  # fmt: skip
 
 
 class PgRetriever:
-    """Top-k templates by cosine distance in one SQL query (pgvector HNSW / exact)."""
+    """Top-k templates by cosine distance in one SQL query (pgvector HNSW / exact), among
+    the templates described in the query's imaging mode."""
 
     def __init__(self, *, vector: str = "rich", ef_search: int | None = None) -> None:
         if vector not in VECTORS:
@@ -45,7 +49,17 @@ class PgRetriever:
         self.vector = vector
         self.ef_search = ef_search
 
-    def queryset(self, descriptor: Descriptor, elements: Sequence[str], *, allow_subset=False):
+    def queryset(
+        self,
+        descriptor: Descriptor,
+        elements: Sequence[str],
+        *,
+        allow_subset: bool = False,
+        vector: str | None = None,
+    ):
+        vector = vector or self.vector
+        if vector not in VECTORS:
+            raise ValueError(f"vector must be one of {VECTORS}, got {vector!r}")
         query = list(element_key(elements))
         qs = Template.objects.all()
         if allow_subset:
@@ -53,8 +67,10 @@ class PgRetriever:
             qs = qs.filter(elements__contains=query, elements__contained_by=allowed)
         else:
             qs = qs.filter(elements=query)
-        vec = getattr(descriptor, self.vector)
-        return qs.annotate(distance=CosineDistance(self.vector, vec)).order_by("distance")
+        column = vector_column(vector, descriptor.mode)
+        vec = getattr(descriptor, vector)
+        qs = qs.filter(**{f"{column}__isnull": False})
+        return qs.annotate(distance=CosineDistance(column, vec)).order_by("distance")
 
     def top_k(
         self,
@@ -63,10 +79,12 @@ class PgRetriever:
         k: int = 10,
         *,
         allow_subset: bool = False,
+        vector: str | None = None,
     ) -> list[TemplateMatch]:
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        qs = self.queryset(descriptor, elements, allow_subset=allow_subset).only(
+        qs = self.queryset(descriptor, elements, allow_subset=allow_subset, vector=vector)
+        qs = qs.only(
             "source_id",
             "formula",
             "elements",
@@ -82,6 +100,13 @@ class PgRetriever:
                 rows = list(qs)
         else:
             rows = list(qs)
+        if not rows:
+            column = vector_column(vector or self.vector, descriptor.mode)
+            if not Template.objects.filter(**{f"{column}__isnull": False}).exists():
+                raise LookupError(
+                    f"the template library has no {descriptor.mode} descriptors: build them "
+                    f"with `manage.py build_templates --modes {descriptor.mode}`"
+                )
         return [
             TemplateMatch(
                 id=t.source_id,
@@ -91,6 +116,7 @@ class PgRetriever:
                 distance=max(0.0, float(t.distance)),
                 structure=structure_from_dict(t.structure),
                 formation_energy_per_atom=t.formation_energy_per_atom,
+                vector=vector or self.vector,
             )
             for t in rows
         ]
@@ -101,11 +127,27 @@ def retriever(*, vector: str = "rich") -> PgRetriever:
     return PgRetriever(vector=vector)
 
 
-def _fields(record: dict) -> dict:
+def record_vectors(record: dict) -> dict[str, dict[str, np.ndarray]]:
+    """``{mode: {"rdf", "rich"}}`` of a record: a builder record holds one mode
+    (``"mode"``, ``"rdf"``, ``"rich"``), a dump record all of the dump's (``"vectors"``);
+    rows of NaN (not described in a mode) are left out."""
+    if "vectors" in record:
+        pairs = record["vectors"].items()
+    else:
+        pairs = [(record.get("mode", "idpc"), {"rdf": record["rdf"], "rich": record["rich"]})]
+    out = {}
+    for mode, vectors in pairs:
+        arrays = {k: np.asarray(v, np.float32) for k, v in vectors.items()}
+        if not any(np.isnan(a).any() for a in arrays.values()):
+            out[mode] = arrays
+    return out
+
+
+def _fields(record: dict, vectors: dict[str, dict[str, np.ndarray]]) -> dict:
     import base64
 
     png = record.get("png")
-    return {
+    fields = {
         "source": record["source"],
         "formula": record["formula"],
         "elements": list(record["elements"]),
@@ -118,33 +160,44 @@ def _fields(record: dict) -> dict:
         "formation_energy_per_atom": record.get("e_form"),
         "cif": record["cif"],
         "structure": record.get("structure") or structure_dict(structure_from_cif(record["cif"])),
-        "image_png": base64.b64decode(png) if png else None,
-        "rdf": np.asarray(record["rdf"], np.float32),
-        "rich": np.asarray(record["rich"], np.float32),
         "descriptor_version": record.get("descriptor_version", DESCRIPTOR_VERSION),
         "content_hash": record["content_hash"],
     }
+    if png:
+        fields["image_png"] = base64.b64decode(png)
+    for mode, arrays in vectors.items():
+        for name, value in arrays.items():
+            fields[vector_column(name, mode)] = value
+    return fields
 
 
 def store_records(records: Iterable[dict], *, batch_size: int = 500) -> int:
     """Insert or update templates (by ``source_id``) from builder/dump records; records
-    with an ``"error"`` are skipped. Returns the number stored."""
+    with an ``"error"`` are skipped. A record updates the metadata and the vectors of the
+    modes it holds; other modes' vectors (and the image, when it has none) are kept.
+    Returns the number stored."""
     n = 0
     batch: list[Template] = []
+    batch_columns: tuple[str, ...] = ()
 
     def flush() -> None:
         Template.objects.bulk_create(
             batch,
             update_conflicts=True,
             unique_fields=["source_id"],
-            update_fields=[f for f in FIELDS if f != "image_png"] + ["image_png"],
+            update_fields=list(METADATA_FIELDS) + list(batch_columns),
         )
         batch.clear()
 
     for record in records:
         if "error" in record:
             continue
-        batch.append(Template(source_id=record["id"], **_fields(record)))
+        fields = _fields(record, record_vectors(record))
+        columns = tuple(sorted(set(fields) - set(METADATA_FIELDS)))
+        if batch and columns != batch_columns:
+            flush()
+        batch_columns = columns
+        batch.append(Template(source_id=record["id"], **fields))
         n += 1
         if len(batch) >= batch_size:
             flush()
@@ -153,15 +206,27 @@ def store_records(records: Iterable[dict], *, batch_size: int = 500) -> int:
     return n
 
 
-def known_hashes() -> set[tuple[str, str]]:
-    return set(Template.objects.values_list("content_hash", "descriptor_version"))
+def described_modes() -> list[str]:
+    """Imaging modes in which at least one template is described."""
+    return [
+        mode
+        for mode in MODES
+        if Template.objects.filter(**{f"{vector_column('rich', mode)}__isnull": False}).exists()
+    ]
+
+
+def known_hashes(mode: str = "idpc") -> set[tuple[str, str]]:
+    """(content_hash, descriptor_version) of the templates described in ``mode``."""
+    rows = Template.objects.filter(**{f"{vector_column('rich', mode)}__isnull": False})
+    return set(rows.values_list("content_hash", "descriptor_version"))
 
 
 def load_dump(path: Path | None = None) -> int:
     """Load the compact dump (default: the shipped one) into the table; returns rows."""
     library = read_dump(path)
     records = [
-        {**r, "rdf": library.rdf[i], "rich": library.rich[i]} for i, r in enumerate(library.records)
+        {**r, "vectors": {m: {k: v[i] for k, v in vs.items()} for m, vs in library.vectors.items()}}
+        for i, r in enumerate(library.records)
     ]
     with transaction.atomic():
         if Template.objects.exists():
@@ -188,12 +253,21 @@ def export_dump(path: Path) -> Path:
         Template.objects.filter(descriptor_version=DESCRIPTOR_VERSION).order_by("source_id")
     )
     records = [_record(t) for t in rows]
-    library = LibraryArrays(
-        records,
-        np.array([t.rdf for t in rows], np.float32).reshape(len(rows), -1),
-        np.array([t.rich for t in rows], np.float32).reshape(len(rows), -1),
-    )
-    return write_dump(library, path)
+    vectors = {}
+    for mode in MODES:
+        columns = {name: vector_column(name, mode) for name in ("rdf", "rich")}
+        if not any(getattr(t, columns["rich"]) is not None for t in rows):
+            continue
+        vectors[mode] = {
+            name: np.array([_vector(getattr(t, column), dim) for t in rows], np.float32)
+            for (name, column), dim in zip(columns.items(), (RDF_BINS, RICH_DIM), strict=True)
+        }
+    return write_dump(LibraryArrays(records, vectors), path)
+
+
+def _vector(value, dim: int) -> np.ndarray:
+    """A stored vector, or a row of NaN where the template has none in that mode."""
+    return np.full(dim, np.nan, np.float32) if value is None else np.asarray(value, np.float32)
 
 
 def _record(t: Template) -> dict:
@@ -229,8 +303,11 @@ def add_structure(atoms: Atoms, *, source_id: str | None = None, source: str = "
         raise ValueError("the structure has no atoms")
     if not np.all(atoms.pbc[:2]) or abs(np.linalg.det(np.array(atoms.cell)[:2, :2])) < 1e-6:
         raise ValueError("the structure needs a periodic in-plane cell (a, b in the xy-plane)")
-    record = describe_template(atoms)
-    if "error" in record:
-        raise ValueError(f"could not describe {record['id']}: {record['error']}")
-    store_records([record])
-    return Template.objects.get(source_id=record["id"])
+    records = [describe_template(atoms, mode=mode) for mode in MODES]
+    for record in records:
+        if "error" in record:
+            raise ValueError(
+                f"could not describe {record['id']} ({record['mode']}): {record['error']}"
+            )
+    store_records(records)
+    return Template.objects.get(source_id=records[0]["id"])

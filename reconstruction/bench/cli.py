@@ -49,6 +49,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--template-max-distance", type=float, default=None, metavar="D",
         help="with --templates: use a template up to this descriptor distance",
     )  # fmt: skip
+    run.add_argument(
+        "--template-rdf-max-distance", type=float, default=None, metavar="R",
+        help="with --templates: else the nearest by the rdf histogram up to R (0: never)",
+    )  # fmt: skip
     run.set_defaults(func=_run)
 
     score = verbs.add_parser("score", help="RMSD_xy, C.C., S.S. and energy MAE per tier")
@@ -75,7 +79,8 @@ def _run(args: argparse.Namespace) -> int:
 
     run(args.dataset, args.out, method=args.method, workers=args.workers,
         progress=sys.stderr.isatty(), energy=args.energy, templates=args.templates,
-        held_out=args.held_out, max_distance=args.template_max_distance)  # fmt: skip
+        held_out=args.held_out, max_distance=args.template_max_distance,
+        rdf_max_distance=args.template_rdf_max_distance)  # fmt: skip
     return 0
 
 

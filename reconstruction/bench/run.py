@@ -120,6 +120,7 @@ def run_stem2cif(
     templates: str | None = None,
     held_out: bool = False,
     max_distance: float | None = None,
+    rdf_max_distance: float | None = None,
 ) -> dict:
     """The full reconstruction through the ``automat reconstruct`` CLI contract.
 
@@ -135,6 +136,8 @@ def run_stem2cif(
         prior += ["--exclude-templates", ",".join(held_out_ids(sample, templates))]
     if max_distance is not None and templates is not None:
         prior += ["--template-max-distance", str(max_distance)]
+    if rdf_max_distance is not None and templates is not None:
+        prior += ["--template-rdf-max-distance", str(rdf_max_distance)]
     args = [
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),
         "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy], *prior,
@@ -178,24 +181,16 @@ METHODS: dict[str, Callable[[Sample, Path], dict]] = {
 
 
 def run_one(
-    method: str,
-    sample: Sample,
-    out: Path,
-    energy: str = "relax",
-    templates: str | None = None,
-    held_out: bool = False,
-    max_distance: float | None = None,
+    method: str, sample: Sample, out: Path, energy: str = "relax", prior: dict | None = None
 ) -> dict:
+    """One sample; ``prior``: :func:`run_stem2cif`'s template options."""
     folder = out / sample.sample_id
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if sample.meta.get("e_form_pbe_eV_per_atom") is None:
         energy = "none"  # no DFT value to compare with: the energy would not be scored
     if method == "stem2cif":
-        result = run_stem2cif(
-            sample, folder, energy=energy, templates=templates, held_out=held_out,
-            max_distance=max_distance,
-        )  # fmt: skip
+        result = run_stem2cif(sample, folder, energy=energy, **(prior or {}))
     elif method == "agent":
         result = run_agent_method(sample, folder, energy=energy)
     elif method == "oracle":
@@ -219,11 +214,16 @@ def run(
     templates: str | None = None,
     held_out: bool = False,
     max_distance: float | None = None,
+    rdf_max_distance: float | None = None,
 ):
     """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``
-    (``energy``, ``templates`` and ``held_out`` apply to stem2cif: relax, single or none;
-    a template library dump as structural prior, ``""`` for the shipped one; the library
-    without each sample's own structure)."""
+    (``energy``, ``templates``, ``held_out`` and the distances apply to stem2cif: relax,
+    single or none; a template library dump as structural prior, ``""`` for the shipped
+    one; the library without each sample's own structure; the thresholds)."""
+    prior = {
+        "templates": templates, "held_out": held_out, "max_distance": max_distance,
+        "rdf_max_distance": rdf_max_distance,
+    }  # fmt: skip
     from tqdm import tqdm
 
     if method not in METHODS:
@@ -233,14 +233,11 @@ def run(
     bar = tqdm(total=len(samples), initial=len(samples) - len(todo), disable=not progress)
     if workers <= 1:
         for sample in todo:
-            run_one(method, sample, out, energy, templates, held_out, max_distance)
+            run_one(method, sample, out, energy, prior)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(run_one, method, s, out, energy, templates, held_out, max_distance)
-                for s in todo
-            ]
+            futures = [pool.submit(run_one, method, s, out, energy, prior) for s in todo]
             for future in as_completed(futures):
                 future.result()
                 bar.update()

@@ -11,6 +11,7 @@ from ase import Atoms
 
 from reconstruction.descriptors.observe import Observation, observe
 from reconstruction.descriptors.vectors import RDF_BINS, RICH_DIM, rdf_vector, rich_vector
+from reconstruction.simulate.config import MODES
 
 # Bumped whenever a change makes stored vectors incomparable with new ones.
 DESCRIPTOR_VERSION = "rdf32-rich192-v1"
@@ -43,11 +44,15 @@ class Descriptor:
     lattice : dict or None
         ``{"a": Å, "b": Å, "gamma": deg}`` of the Gauss-reduced lattice (a <= b,
         gamma >= 90), None when no lattice was found.
+    mode : str
+        Imaging mode of the image described; retrievers compare it with templates
+        rendered in the same mode (a HAADF image hides light columns an iDPC one shows).
     """
 
     rdf: np.ndarray
     rich: np.ndarray
     lattice: dict | None
+    mode: str = "idpc"
 
     def __post_init__(self) -> None:
         rdf = np.asarray(self.rdf, dtype=np.float32).reshape(-1)
@@ -56,6 +61,8 @@ class Descriptor:
             raise ValueError(f"rdf must have {RDF_BINS} values, got {rdf.shape[0]}")
         if rich.shape != (RICH_DIM,):
             raise ValueError(f"rich must have {RICH_DIM} values, got {rich.shape[0]}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         object.__setattr__(self, "rdf", rdf)
         object.__setattr__(self, "rich", rich)
 
@@ -65,6 +72,7 @@ class Descriptor:
             "rdf": [round(float(v), 6) for v in self.rdf],
             "rich": [round(float(v), 6) for v in self.rich],
             "lattice": None if self.lattice is None else dict(self.lattice),
+            "mode": self.mode,
         }
 
     @classmethod
@@ -79,6 +87,7 @@ class Descriptor:
             rdf=np.asarray(d["rdf"], np.float32),
             rich=np.asarray(d["rich"], np.float32),
             lattice=None if lattice is None else {k: float(lattice[k]) for k in LATTICE_KEYS},
+            mode=d.get("mode", "idpc"),
         )
 
 
@@ -94,7 +103,9 @@ def lattice_dict(basis_A: np.ndarray | None) -> dict | None:
 
 def describe_observation(obs: Observation) -> Descriptor:
     """Descriptor of an already detected :class:`Observation`."""
-    return Descriptor(rdf=rdf_vector(obs), rich=rich_vector(obs), lattice=lattice_dict(obs.basis_A))
+    return Descriptor(
+        rdf=rdf_vector(obs), rich=rich_vector(obs), lattice=lattice_dict(obs.basis_A), mode=obs.mode
+    )
 
 
 def describe_image(image: np.ndarray, *, pixel_size_A: float, mode: str = "idpc") -> Descriptor:

@@ -50,6 +50,9 @@ class Observation:
         lattice).
     site_value : np.ndarray
         Prominence of each site relative to the strongest (K,), in (0, 1].
+    mode : str
+        Imaging mode of the image (``"idpc"``, ``"haadf"``, ``"abf"``): what a column's
+        contrast means, so descriptors are only compared within one mode.
     """
 
     columns_A: np.ndarray
@@ -58,6 +61,7 @@ class Observation:
     basis_A: np.ndarray | None
     sites_uv: np.ndarray
     site_value: np.ndarray
+    mode: str = "idpc"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +71,7 @@ class Observation:
             "basis_A": None if self.basis_A is None else self.basis_A.tolist(),
             "sites_uv": np.round(self.sites_uv, 5).tolist(),
             "site_value": np.round(self.site_value, 5).tolist(),
+            "mode": self.mode,
         }
 
     @classmethod
@@ -78,6 +83,7 @@ class Observation:
             basis_A=None if d["basis_A"] is None else np.asarray(d["basis_A"], float),
             sites_uv=np.asarray(d["sites_uv"], float).reshape(-1, 2),
             site_value=np.asarray(d["site_value"], float),
+            mode=d.get("mode", "idpc"),
         )
 
 
@@ -131,6 +137,7 @@ def observe(
         basis_A=None if basis is None else basis * px,
         sites_uv=uv,
         site_value=site_value,
+        mode=mode,
     )
 
 

@@ -47,6 +47,8 @@ class TemplateMatch:
         The template's primitive cell (layer in xy, a along x).
     formation_energy_per_atom : float or None
         DFT formation energy [eV/atom] when known.
+    vector : str
+        The descriptor ``distance`` is of (``"rich"`` or ``"rdf"``).
     """
 
     id: str
@@ -56,6 +58,7 @@ class TemplateMatch:
     distance: float
     structure: Atoms
     formation_energy_per_atom: float | None
+    vector: str = "rich"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, without the structure."""
@@ -65,13 +68,17 @@ class TemplateMatch:
             "elements": list(self.elements),
             "spacegroup": self.spacegroup,
             "distance": round(float(self.distance), 6),
+            "vector": self.vector,
             "formation_energy_per_atom": self.formation_energy_per_atom,
         }
 
 
 @runtime_checkable
 class Retriever(Protocol):
-    """Anything that returns the k nearest templates with the right elements."""
+    """Anything that returns the k nearest templates with the right elements, compared
+    with templates rendered in the descriptor's imaging mode (``descriptor.mode``; a
+    LookupError when the library has no descriptors in that mode), ranked by ``vector``
+    (``"rich"`` or ``"rdf"``; None: the retriever's own)."""
 
     def top_k(
         self,
@@ -80,7 +87,14 @@ class Retriever(Protocol):
         k: int = 10,
         *,
         allow_subset: bool = False,
+        vector: str | None = None,
     ) -> list[TemplateMatch]: ...
+
+
+def _vector(name: str) -> str:
+    if name not in VECTORS:
+        raise ValueError(f"vector must be one of {VECTORS}, got {name!r}")
+    return name
 
 
 def element_key(elements: Sequence[str] | str) -> tuple[str, ...]:
@@ -138,10 +152,8 @@ class ArrayRetriever:
     """
 
     def __init__(self, library: LibraryArrays, *, vector: str = "rich") -> None:
-        if vector not in VECTORS:
-            raise ValueError(f"vector must be one of {VECTORS}, got {vector!r}")
         self.library = library
-        self.vector = vector
+        self.vector = _vector(vector)
         self._keys = [tuple(r["elements"]) for r in library.records]
         self._by_key: dict[tuple[str, ...], np.ndarray] = {}
         for i, key in enumerate(self._keys):
@@ -160,13 +172,7 @@ class ArrayRetriever:
         """The same library minus the templates ``ids`` (held-out tests)."""
         drop = set(ids)
         keep = [i for i, r in enumerate(self.library.records) if r["id"] not in drop]
-        lib = LibraryArrays(
-            [self.library.records[i] for i in keep],
-            self.library.rdf[keep],
-            self.library.rich[keep],
-            self.library.descriptor_version,
-        )
-        return ArrayRetriever(lib, vector=self.vector)
+        return ArrayRetriever(self.library.take(keep), vector=self.vector)
 
     def candidates(self, elements: Sequence[str], *, allow_subset: bool = False) -> np.ndarray:
         """Row indices whose element set is allowed for ``elements``."""
@@ -187,18 +193,22 @@ class ArrayRetriever:
         k: int = 10,
         *,
         allow_subset: bool = False,
+        vector: str | None = None,
     ) -> list[TemplateMatch]:
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
+        vector = _vector(vector or self.vector)
         rows = self.candidates(elements, allow_subset=allow_subset)
+        matrix = self.library.matrix(vector, descriptor.mode)[rows]
+        described = ~np.isnan(matrix).any(axis=1)
+        rows, matrix = rows[described], matrix[described]
         if len(rows) == 0:
             return []
-        matrix = getattr(self.library, self.vector)[rows]
-        dist = cosine_distance(matrix, getattr(descriptor, self.vector))
+        dist = cosine_distance(matrix, getattr(descriptor, vector))
         order = np.argsort(dist, kind="stable")[:k]
-        return [self._match(int(rows[i]), float(dist[i])) for i in order]
+        return [self._match(int(rows[i]), float(dist[i]), vector) for i in order]
 
-    def _match(self, row: int, distance: float) -> TemplateMatch:
+    def _match(self, row: int, distance: float, vector: str) -> TemplateMatch:
         r = self.library.records[row]
         return TemplateMatch(
             id=r["id"],
@@ -208,6 +218,7 @@ class ArrayRetriever:
             distance=max(0.0, distance),
             structure=structure_from_dict(r["structure"]),
             formation_energy_per_atom=r.get("e_form"),
+            vector=vector,
         )
 
 

@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest descriptor distance at which a template is used (default: measured)",
     )  # fmt: skip
     parser.add_argument(
+        "--template-rdf-max-distance", type=float, default=None, metavar="R",
+        help="when the nearest template is farther than that, the nearest by the pair-"
+             "distance histogram is used up to R (default: measured; 0: never)",
+    )  # fmt: skip
+    parser.add_argument(
         "--exclude-templates", default="", metavar="IDS",
         help="template ids left out of the library, comma-separated (held-out tests)",
     )  # fmt: skip
@@ -213,11 +218,15 @@ def _reconstruct(args: argparse.Namespace, micrograph):
         excluded = [i for i in getattr(args, "exclude_templates", "").split(",") if i]
         if excluded:
             retriever = retriever.without(excluded)
-        prior, _, _ = retrieve_prior(
-            micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
-            elements=args.elements, retriever=retriever, mode=args.mode,
-            max_distance=getattr(args, "template_max_distance", None),
-        )  # fmt: skip
+        try:
+            prior, _, _ = retrieve_prior(
+                micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
+                elements=args.elements, retriever=retriever, mode=args.mode,
+                max_distance=getattr(args, "template_max_distance", None),
+                rdf_max_distance=getattr(args, "template_rdf_max_distance", None),
+            )  # fmt: skip
+        except LookupError as exc:  # a library without this imaging mode: go on without
+            print(f"automat reconstruct: no template prior: {exc}", file=sys.stderr)
     return reconstruct(
         micrograph.data,
         pixel_size_A=micrograph.calibration.pixel_size_A,

@@ -29,6 +29,11 @@ from reconstruction.stem2cif.supercell import hermite_supercells
 
 #: Largest descriptor distance at which a template is used (measured: see the module doc).
 MAX_DISTANCE = 0.05
+#: When the nearest template by ``rich`` is farther than MAX_DISTANCE, the nearest by the
+#: pair-distance histogram ``rdf`` is offered up to this distance (``rich`` fails when the
+#: image's lattice or motif is detected differently from the template's; the histogram
+#: of column distances is unaffected). Measured: docs/benchmarks/templates.md.
+RDF_MAX_DISTANCE = 0.02
 #: A template column with no measured site may hide if it is this faint relative to the
 #: brightest column (light atoms beside heavy ones).
 HIDDEN_FRACTION = 0.35
@@ -59,6 +64,8 @@ class TemplatePrior:
         Descriptor (cosine) distance of the match.
     max_distance : float
         Above this the template is not used.
+    vector : str
+        The descriptor ``distance`` is of (``"rich"`` or ``"rdf"``).
     cell_tolerance : float
         Relative tolerance on the cell lengths (and on cos gamma).
     site_tolerance_A : float
@@ -71,6 +78,7 @@ class TemplatePrior:
     max_distance: float = MAX_DISTANCE
     cell_tolerance: float = 0.03
     site_tolerance_A: float = 0.35
+    vector: str = "rich"
 
     @property
     def usable(self) -> bool:
@@ -84,8 +92,14 @@ class TemplatePrior:
 
     @classmethod
     def from_match(cls, match: Any, **options: Any) -> TemplatePrior:
-        """From a :class:`reconstruction.descriptors.TemplateMatch`."""
-        return cls(structure=match.structure, id=match.id, distance=match.distance, **options)
+        """From a :class:`reconstruction.descriptors.TemplateMatch` (the threshold of the
+        descriptor it was ranked by unless ``max_distance`` is given)."""
+        vector = getattr(match, "vector", "rich")
+        options.setdefault("max_distance", RDF_MAX_DISTANCE if vector == "rdf" else MAX_DISTANCE)
+        return cls(
+            structure=match.structure, id=match.id, distance=match.distance, vector=vector,
+            **options,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,11 +121,13 @@ class PriorFit:
     site_contents: tuple[tuple[str, int], ...] = ()
     formula: str = ""
     max_site_error_A: float = float("nan")
+    vector: str = "rich"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "distance": round(float(self.distance), 6),
+            "vector": self.vector,
             "accepted": self.accepted,
             "reason": self.reason,
             "max_site_error_A": None
@@ -234,7 +250,7 @@ def fit_prior(
         :data:`GHOST_FRACTION` of the brightest may match no template column (a ghost of
         the filter or of noise); without it every site must match.
     """
-    base = {"id": prior.id, "distance": float(prior.distance)}
+    base = {"id": prior.id, "distance": float(prior.distance), "vector": prior.vector}
     if not prior.usable:
         return PriorFit(
             False, f"match distance {prior.distance:.3f} > {prior.max_distance:.3f}", **base
@@ -381,6 +397,31 @@ def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutc
     return PriorOutcome(refit, measure.Measured(basis, uv, intensity, average, residual))
 
 
+def nearest_templates(
+    retriever: Any,
+    descriptor: Any,
+    symbols: Sequence[str],
+    k: int = 10,
+    *,
+    allow_subset: bool = False,
+    max_distance: float | None = None,
+    rdf_max_distance: float | None = None,
+) -> list:
+    """The ``k`` nearest templates by ``rich``, the one to offer as a prior first: when the
+    nearest is farther than ``max_distance`` (:data:`MAX_DISTANCE`), the nearest by the
+    ``rdf`` histogram goes first if it lies within ``rdf_max_distance``
+    (:data:`RDF_MAX_DISTANCE`; 0 turns this off)."""
+    max_distance = MAX_DISTANCE if max_distance is None else max_distance
+    rdf_max_distance = RDF_MAX_DISTANCE if rdf_max_distance is None else rdf_max_distance
+    matches = retriever.top_k(descriptor, symbols, k, allow_subset=allow_subset)
+    if not matches or matches[0].distance <= max_distance or rdf_max_distance <= 0:
+        return matches
+    by_rdf = retriever.top_k(descriptor, symbols, 1, allow_subset=allow_subset, vector="rdf")
+    if not by_rdf or by_rdf[0].distance > rdf_max_distance:
+        return matches
+    return [by_rdf[0], *(m for m in matches if m.id != by_rdf[0].id)][:k]
+
+
 def retrieve_prior(
     image: np.ndarray,
     *,
@@ -391,10 +432,11 @@ def retrieve_prior(
     k: int = 10,
     allow_subset: bool = False,
     max_distance: float | None = None,
+    rdf_max_distance: float | None = None,
 ):
     """Describe the image, ask ``retriever`` (a :class:`reconstruction.descriptors.Retriever`)
-    for the ``k`` nearest templates, and offer the nearest as a prior (used up to
-    ``max_distance``, :data:`MAX_DISTANCE` unless given).
+    for the nearest templates (:func:`nearest_templates`), and offer the first as a prior
+    (used up to the threshold of the descriptor it was ranked by).
 
     Returns
     -------
@@ -405,8 +447,14 @@ def retrieve_prior(
 
     symbols = parse_elements(elements)
     descriptor = describe_image(image, pixel_size_A=pixel_size_A, mode=mode)
-    matches = retriever.top_k(descriptor, symbols, k, allow_subset=allow_subset)
-    if max_distance is None:
-        max_distance = MAX_DISTANCE
-    prior = TemplatePrior.from_match(matches[0], max_distance=max_distance) if matches else None
-    return prior, matches, descriptor
+    matches = nearest_templates(
+        retriever, descriptor, symbols, k, allow_subset=allow_subset,
+        max_distance=max_distance, rdf_max_distance=rdf_max_distance,
+    )  # fmt: skip
+    if not matches:
+        return None, matches, descriptor
+    if matches[0].vector == "rdf":
+        limit = RDF_MAX_DISTANCE if rdf_max_distance is None else rdf_max_distance
+    else:
+        limit = MAX_DISTANCE if max_distance is None else max_distance
+    return TemplatePrior.from_match(matches[0], max_distance=limit), matches, descriptor

@@ -24,6 +24,9 @@ def test_it_stores_every_structure_with_its_descriptors_and_image(built):
     assert t.a_A == pytest.approx(3.184, abs=1e-3) and t.gamma_deg == pytest.approx(120.0)
     assert t.formation_energy_per_atom == pytest.approx(-0.842)
     assert len(t.rich) == 192 and len(t.rdf) == 32
+    for mode in ("haadf", "abf"):  # described as each imaging mode's image too
+        assert len(getattr(t, f"rich_{mode}")) == 192 and len(getattr(t, f"rdf_{mode}")) == 32
+        assert list(getattr(t, f"rich_{mode}")) != pytest.approx(list(t.rich), abs=1e-3)
     assert bytes(t.image_png)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "_cell_length_a" in t.cif
     assert Template.objects.get(source_id="C-graphene").formation_energy_per_atom is None
@@ -31,18 +34,35 @@ def test_it_stores_every_structure_with_its_descriptors_and_image(built):
 
 def test_it_skips_unchanged_structures_and_redoes_changed_ones(built, tmp_path):
     again = _run("build_templates", source=built, workers=1)
-    assert again.startswith("0 templates stored, 4 unchanged")
+    lines = again.splitlines()
+    assert [line.split(" in ")[0] for line in lines] == [
+        f"{mode}: 0 templates stored, 4 unchanged, 0 failed" for mode in ("idpc", "haadf", "abf")
+    ]
     frames = read(built, ":")
     frames[2].positions[:, 2] += 0.3  # graphene moved: new content hash
     changed = tmp_path / "changed.extxyz"
     write(changed, frames, format="extxyz")
-    assert _run("build_templates", source=changed, workers=1).startswith("1 templates stored")
+    out = _run("build_templates", source=changed, workers=1, modes="idpc")
+    assert out.startswith("idpc: 1 templates stored")
     assert Template.objects.count() == 4
 
 
+def test_it_adds_an_imaging_mode_to_an_existing_library(db, source):
+    _run("build_templates", source=source, workers=1, modes="idpc")
+    t = Template.objects.get(source_id="MoS2-2H")
+    assert t.rich_haadf is None and t.image_png
+    out = _run("build_templates", source=source, workers=1, modes="haadf")
+    assert out.startswith("haadf: 4 templates stored")
+    after = Template.objects.get(source_id="MoS2-2H")
+    assert len(after.rich_haadf) == 192 and after.rich_abf is None
+    assert list(after.rich) == pytest.approx(list(t.rich)) and bytes(after.image_png) == bytes(
+        t.image_png
+    )  # the iDPC vectors and image are kept
+
+
 def test_it_builds_the_first_n_in_parallel(db, source):
-    out = _run("build_templates", source=source, limit=2, workers=2)
-    assert out.startswith("2 templates stored")
+    out = _run("build_templates", source=source, limit=2, workers=2, modes="idpc,haadf")
+    assert out.startswith("idpc: 2 templates stored")
     assert set(Template.objects.values_list("source_id", flat=True)) == {"MoS2-2H", "MoS2-1T"}
 
 
@@ -51,3 +71,5 @@ def test_it_refuses_a_missing_source_or_a_bad_limit(db, tmp_path):
         call_command("build_templates", source=tmp_path / "none.extxyz")
     with pytest.raises(CommandError, match="--limit"):
         call_command("build_templates", limit=0)
+    with pytest.raises(CommandError, match=r"--modes: unknown.*'tem'"):
+        call_command("build_templates", modes="idpc,tem")

@@ -16,6 +16,12 @@ def mos2_image_descriptor():
     return describe_image(noisy_image(STRUCTURES["MoS2-2H"](), rotation=40.0), pixel_size_A=0.1)
 
 
+@pytest.fixture(scope="module")
+def mos2_haadf_descriptor():
+    image = noisy_image(STRUCTURES["MoS2-2H"](), rotation=40.0, mode="haadf")
+    return describe_image(image, pixel_size_A=0.1, mode="haadf")
+
+
 def test_it_is_a_retriever_that_answers_in_one_query(
     built, mos2_image_descriptor, django_assert_num_queries
 ):
@@ -29,13 +35,28 @@ def test_it_is_a_retriever_that_answers_in_one_query(
     assert matches[0].structure.get_chemical_formula() == "MoS2"
 
 
-def test_it_agrees_with_exact_search_on_the_exported_dump(built, tmp_path, mos2_image_descriptor):
+def test_it_agrees_with_exact_search_on_the_exported_dump(
+    built, tmp_path, mos2_image_descriptor, mos2_haadf_descriptor
+):
     exact = ArrayRetriever.from_dump(services.export_dump(tmp_path / "lib.npz"))
+    assert exact.library.modes == ("idpc", "haadf", "abf")
     for vector in ("rich", "rdf"):
-        pg = services.PgRetriever(vector=vector).top_k(mos2_image_descriptor, ["Mo", "S"])
-        ex = ArrayRetriever(exact.library, vector=vector).top_k(mos2_image_descriptor, ["Mo", "S"])
-        assert [m.id for m in pg] == [m.id for m in ex]
-        assert [m.distance for m in pg] == pytest.approx([m.distance for m in ex], abs=2e-3)
+        for d in (mos2_image_descriptor, mos2_haadf_descriptor):
+            pg = services.PgRetriever(vector=vector).top_k(d, ["Mo", "S"])
+            ex = ArrayRetriever(exact.library, vector=vector).top_k(d, ["Mo", "S"])
+            assert [m.id for m in pg] == [m.id for m in ex]
+            assert [m.distance for m in pg] == pytest.approx([m.distance for m in ex], abs=2e-3)
+            per_call = services.retriever().top_k(d, ["Mo", "S"], vector=vector)
+            assert [m.distance for m in per_call] == [m.distance for m in pg]
+
+
+def test_it_compares_within_the_query_imaging_mode(built, mos2_haadf_descriptor):
+    matches = services.retriever().top_k(mos2_haadf_descriptor, ["Mo", "S"])
+    assert [m.id for m in matches] == ["MoS2-2H", "MoS2-1T"]
+    assert matches[0].distance < 0.02 < matches[1].distance
+    Template.objects.update(rich_haadf=None, rdf_haadf=None)
+    with pytest.raises(LookupError, match="no haadf descriptors"):
+        services.retriever().top_k(mos2_haadf_descriptor, ["Mo", "S"])
 
 
 def test_it_admits_unlisted_light_elements_only_when_asked(built):

@@ -39,9 +39,15 @@ class MatchTemplatesTool(Tool):
         except ImportError as exc:
             raise ToolError(f"template descriptors are not available ({exc})") from exc
         descriptor = describe_image(state.image, pixel_size_A=state.pixel_size_A, mode=state.mode)
-        matches = state.retriever.top_k(
-            descriptor, state.elements, args["k"], allow_subset=args["allow_subset"]
-        )
+        from reconstruction.stem2cif.prior import nearest_templates
+
+        try:
+            matches = nearest_templates(
+                state.retriever, descriptor, state.elements, args["k"],
+                allow_subset=args["allow_subset"],
+            )  # fmt: skip
+        except LookupError as exc:  # the library was not described in this imaging mode
+            raise ToolError(str(exc)) from exc
         state.matches = list(matches)
         if descriptor.lattice and state.measured_lattice is None:
             state.measured_lattice = dict(descriptor.lattice)

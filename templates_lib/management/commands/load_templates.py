@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reconstruction.descriptors.library import dump_modes
 from templates_lib import services
 from templates_lib.models import Template
 
@@ -16,18 +17,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", nargs="?", type=Path, default=None)
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when the library has templates already")  # fmt: skip
+        parser.add_argument("--if-needed", action="store_true",
+                            help="only when the library is empty or lacks an imaging mode "
+                                 "the dump has")  # fmt: skip
 
-    def handle(self, *args, path, if_empty, **options) -> None:
-        if if_empty and Template.objects.exists():
-            self.stdout.write(f"template library: {Template.objects.count()} templates")
-            return
+    def handle(self, *args, path, if_needed, **options) -> None:
+        if if_needed and Template.objects.exists():
+            try:
+                wanted = set(dump_modes(path))
+            except (FileNotFoundError, ValueError):
+                wanted = set()
+            have = set(services.described_modes())
+            if wanted <= have:
+                self.stdout.write(
+                    f"template library: {Template.objects.count()} templates "
+                    f"({', '.join(sorted(have))})"
+                )
+                return
         start = time.perf_counter()
         try:
             n = services.load_dump(path)
         except FileNotFoundError as exc:
-            if if_empty:  # `automat run` starts without a library rather than not at all
+            if if_needed:  # `automat run` starts without a library rather than not at all
                 self.stderr.write(f"template library is empty: {exc}")
                 return
             raise CommandError(str(exc)) from exc

@@ -65,21 +65,29 @@ def _cif(atoms: Atoms) -> str:
     return buf.getvalue().decode()
 
 
+LIBRARY_MODES = ("idpc", "haadf")
+
+
 @lru_cache(maxsize=1)
 def small_library() -> LibraryArrays:
-    records, rdf, rich = [], [], []
+    """The structures above, described as iDPC and HAADF images (not ABF: a library may
+    lack a mode)."""
+    records = []
+    vectors = {mode: {"rdf": [], "rich": []} for mode in LIBRARY_MODES}
     for sid, make in STRUCTURES.items():
         atoms = make()
-        d = describe_structure(atoms)
         records.append(record(sid, atoms))
-        rdf.append(d.rdf)
-        rich.append(d.rich)
-    return LibraryArrays(records, np.array(rdf), np.array(rich))
+        for mode in LIBRARY_MODES:
+            d = describe_structure(atoms, mode=mode)
+            vectors[mode]["rdf"].append(d.rdf)
+            vectors[mode]["rich"].append(d.rich)
+    return LibraryArrays(records, vectors)
 
 
 def noisy_image(atoms: Atoms, *, rotation: float = 23.0, dose: float = 2e4, px: float = 0.1,
-                size: int = 400, seed: int = 1) -> np.ndarray:  # fmt: skip
+                size: int = 400, seed: int = 1, mode: str = "idpc") -> np.ndarray:  # fmt: skip
     config = ImagingConfig(
-        dose_e_per_A2=dose, pixel_size_A=px, shape_px=(size, size), rotation_deg=rotation, seed=seed
-    )
+        mode=mode, dose_e_per_A2=dose, pixel_size_A=px, shape_px=(size, size),
+        rotation_deg=rotation, seed=seed,
+    )  # fmt: skip
     return simulate_fast(atoms, config).image

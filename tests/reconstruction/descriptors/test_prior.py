@@ -203,3 +203,26 @@ def test_sites_that_fit_either_way_round_are_read_by_their_contrast():
         fit = fit_prior(prior, np.array(mos2.cell)[:2, :2], sites, ["Mo", "S"],
                         site_intensity=intensity)  # fmt: skip
         assert fit.accepted and fit.site_contents[bright] == ("Mo", 1), fit.site_contents
+
+
+def test_when_rich_is_far_the_nearest_by_the_pair_histogram_is_offered(image):
+    """``rich`` fails when the image's motif is read differently from the template's; the
+    pair-distance histogram is then the second opinion, with its own (tighter) threshold."""
+    from reconstruction.descriptors import LibraryArrays
+
+    lib = small_library()
+    ids = [r["id"] for r in lib.records]
+    two_h, one_t = ids.index("MoS2-2H"), ids.index("MoS2-1T")
+    vectors = {m: {k: v.copy() for k, v in vs.items()} for m, vs in lib.vectors.items()}
+    vectors["idpc"]["rich"][two_h] = vectors["idpc"]["rich"][one_t]  # rich: 2H looks like 1T
+    retriever = ArrayRetriever(LibraryArrays(lib.records, vectors))
+    prior, matches, _ = retrieve_prior(image, pixel_size_A=0.1, elements="Mo,S",
+                                       retriever=retriever)  # fmt: skip
+    assert min(m.distance for m in matches if m.vector == "rich") > 0.05  # by rich, none near
+    assert matches[0].id == "MoS2-2H" and matches[0].vector == "rdf"  # offered first
+    assert prior.id == "MoS2-2H" and prior.vector == "rdf" and prior.usable
+    result = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", prior=prior)
+    assert result.prior["accepted"] and result.prior["vector"] == "rdf"
+    off, _, _ = retrieve_prior(image, pixel_size_A=0.1, elements="Mo,S", retriever=retriever,
+                               rdf_max_distance=0)  # fmt: skip
+    assert off.vector == "rich" and not off.usable
