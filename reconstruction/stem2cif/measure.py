@@ -47,7 +47,15 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
         )
         warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
         prior = prior.at_any_distance()
-    check_lattice(basis, px, config)
+    try:
+        check_lattice(basis, px, config)
+    except ImplausiblePixelSize:
+        # Columns closer than any crystal's cell can still be a real projection (B in
+        # borophene: 0.8 Å apart, the cell is twice that with the atoms at two heights).
+        # A template that matches by descriptor and whose cell is a supercell of this
+        # repeat says so; without one the pixel size is the likelier error.
+        basis = _template_supercell(prior, basis, px, warnings)
+        check_lattice(basis, px, config)
     clock.lap("lattice")
     uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)
     clock.lap("motif")
@@ -61,6 +69,27 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
     check_lattice(basis, px, config)
     clock.lap("refine")
     return basis, uv, residual, prior
+
+
+def _template_supercell(prior, basis: np.ndarray, px: float, warnings: list[str]) -> np.ndarray:
+    """``basis`` re-indexed to a usable prior's cell when it is a sublattice of it, else
+    ``basis`` unchanged."""
+    if prior is None or not prior.usable:
+        return basis
+    from reconstruction.stem2cif.prior import template_basis
+
+    reindexed = template_basis(prior, basis, px)
+    if (
+        reindexed is None
+        or np.linalg.norm(reindexed, axis=0).min() <= np.linalg.norm(basis, axis=0).min()
+    ):
+        return basis
+    short = float(np.linalg.norm(basis, axis=0).min() * px)
+    warnings.append(
+        f"the image repeats every {short:.2f} Å, shorter than any crystal's cell; template "
+        f"{prior.id}'s cell is a supercell of that repeat and is used"
+    )
+    return reindexed
 
 
 class Measured(NamedTuple):
@@ -241,12 +270,15 @@ def lattice_columns(filtered, basis, uv, origin, px, config):
 
 def fraction_explained(filtered, columns, weakest, px) -> float:
     """Share of local maxima (at least half as bright as the weakest site and well above
-    the noise) that lie on a lattice column."""
+    the noise) that lie on a lattice column; 1 when no spot stands out of the noise (light
+    columns at low dose): then nothing bright is left unexplained."""
     med = float(np.median(filtered))
     noise = 1.4826 * float(np.median(np.abs(filtered - med)))
     threshold = max(0.5 * weakest, med + 4.0 * noise)
     maxima = peaks.local_maxima(filtered, pixel_size_A=px, threshold=threshold)
-    if len(maxima) == 0 or len(columns) == 0:
+    if len(maxima) == 0:
+        return 1.0
+    if len(columns) == 0:
         return 0.0
     dist, _ = cKDTree(columns).query(maxima)
     return float(np.mean(dist * px <= 0.4))

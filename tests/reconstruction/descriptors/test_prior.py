@@ -226,3 +226,27 @@ def test_when_rich_is_far_the_nearest_by_the_pair_histogram_is_offered(image):
     off, _, _ = retrieve_prior(image, pixel_size_A=0.1, elements="Mo,S", retriever=retriever,
                                rdf_max_distance=0)  # fmt: skip
     assert off.vector == "rich" and not off.usable
+
+
+def test_a_repeat_shorter_than_any_cell_is_read_on_a_matching_template_cell():
+    """Buckled B chains: columns 0.80 Å apart in projection, the cell twice that (the two
+    atoms at different heights). Alone the repeat looks like a wrong pixel size; with the
+    template that matches it is the template's cell."""
+    from ase import Atoms
+
+    from reconstruction.errors import ImplausiblePixelSize
+
+    cell = [[1.603, 0, 0], [0, 3.705, 0], [0, 0, 20]]
+    b2 = Atoms("B2", scaled_positions=[[0.25, 0, 0.463], [0.75, 0, 0.537]], cell=cell, pbc=True)
+    image = noisy_image(b2, rotation=0.0, dose=6e4, size=300, seed=1)
+    with pytest.raises(ImplausiblePixelSize, match="shorter than any"):
+        reconstruct(image, pixel_size_A=0.1, elements="B")
+    prior = TemplatePrior(b2, id="B2-chains", distance=0.003)
+    result = reconstruct(image, pixel_size_A=0.1, elements="B", prior=prior)
+    assert result.prior["accepted"], result.prior
+    assert any("shorter than any crystal's cell" in w for w in result.warnings)
+    assert len(result.structure) == 2
+    assert sorted(result.structure.cell.cellpar()[:2]) == pytest.approx([1.603, 3.705], abs=0.02)
+    far = TemplatePrior(b2, id="B2-chains", distance=0.4)  # not a match: the error stands
+    with pytest.raises(ImplausiblePixelSize):
+        reconstruct(image, pixel_size_A=0.1, elements="B", prior=far)
