@@ -36,7 +36,7 @@ def _centres(dump: Path | None, k: int, dim: int, rng) -> np.ndarray:
     if dump is not None:
         from reconstruction.descriptors import read_dump
 
-        base = read_dump(dump).rich
+        base = read_dump(dump).matrix("rich")
         return base[rng.integers(0, len(base), k)].astype(np.float32)
     c = np.maximum(rng.normal(0, 1, (k, dim)), 0).astype(np.float32)
     return c / np.linalg.norm(c, axis=1, keepdims=True)

@@ -47,15 +47,7 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
         )
         warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
         prior = prior.at_any_distance()
-    try:
-        check_lattice(basis, px, config)
-    except ImplausiblePixelSize:
-        # Columns closer than any crystal's cell can still be a real projection (B in
-        # borophene: 0.8 Å apart, the cell is twice that with the atoms at two heights).
-        # A template that matches by descriptor and whose cell is a supercell of this
-        # repeat says so; without one the pixel size is the likelier error.
-        basis = _template_supercell(prior, basis, px, warnings)
-        check_lattice(basis, px, config)
+    basis = _plausible(basis, px, config, prior, warnings)
     clock.lap("lattice")
     uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)
     clock.lap("motif")
@@ -66,28 +58,46 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
         basis = lattice_mod.gauss_reduce(basis @ supercell)
         uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)
         basis, uv, residual = refine(filtered, basis, uv, origin, px, config)
-    check_lattice(basis, px, config)
+        reindexed = _plausible(basis, px, config, prior, warnings)
+        if reindexed is not basis:
+            basis = reindexed
+            uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)
+            basis, uv, residual = refine(filtered, basis, uv, origin, px, config)
     clock.lap("refine")
     return basis, uv, residual, prior
 
 
-def _template_supercell(prior, basis: np.ndarray, px: float, warnings: list[str]) -> np.ndarray:
-    """``basis`` re-indexed to a usable prior's cell when it is a sublattice of it, else
-    ``basis`` unchanged."""
+def _plausible(basis, px, config, prior, warnings) -> np.ndarray:
+    """``basis`` if it is a plausible cell, else re-indexed to a matching template's.
+
+    Columns closer than any crystal's cell can still be a real projection (B in
+    borophene: 0.8 Å apart, the cell is twice that with the atoms at two heights), and a
+    faint modulation can make a supercell longer than any. A template that matches by
+    descriptor and whose cell is related to the repeat says so; without one the pixel size
+    is the likelier error (ImplausiblePixelSize)."""
+    try:
+        check_lattice(basis, px, config)
+        return basis
+    except ImplausiblePixelSize:
+        reindexed = _template_cell(prior, basis, px, warnings)
+        check_lattice(reindexed, px, config)
+        return reindexed
+
+
+def _template_cell(prior, basis: np.ndarray, px: float, warnings: list[str]) -> np.ndarray:
+    """``basis`` re-indexed to a usable prior's cell when they are related (a sub- or
+    superlattice of it), else ``basis`` unchanged."""
     if prior is None or not prior.usable:
         return basis
     from reconstruction.stem2cif.prior import template_basis
 
     reindexed = template_basis(prior, basis, px)
-    if (
-        reindexed is None
-        or np.linalg.norm(reindexed, axis=0).min() <= np.linalg.norm(basis, axis=0).min()
-    ):
+    if reindexed is None:
         return basis
-    short = float(np.linalg.norm(basis, axis=0).min() * px)
+    lengths = np.linalg.norm(basis, axis=0) * px
     warnings.append(
-        f"the image repeats every {short:.2f} Å, shorter than any crystal's cell; template "
-        f"{prior.id}'s cell is a supercell of that repeat and is used"
+        f"the image's repeat ({lengths.min():.2f} x {lengths.max():.2f} Å) is no plausible "
+        f"cell; template {prior.id}'s cell is related to it and is used"
     )
     return reindexed
 

@@ -327,9 +327,11 @@ def fit_prior(
 
 
 def _reindex_matrices(max_index: int) -> tuple[np.ndarray, ...]:
-    """Integer supercells of index 2..max_index and their inverses (superlattices)."""
+    """Integer supercells of index 2..max_index (every sublattice: ``basis @ H``) and
+    every superlattice of those indices (``basis @ inv(H).T``: the duals of the dual
+    lattice's sublattices; ``inv(H)`` alone reaches 4 of the 7 of index 4)."""
     supercells = hermite_supercells(max_index)
-    return supercells + tuple(np.linalg.inv(m) for m in supercells)
+    return supercells + tuple(np.linalg.inv(m).T for m in supercells)
 
 
 _REINDEX = _reindex_matrices(MAX_REINDEX)

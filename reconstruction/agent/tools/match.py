@@ -14,9 +14,11 @@ NO_LIBRARY = "no template library"
 class MatchTemplatesTool(Tool):
     name = "match_templates"
     description = (
-        "Describe the current image (pair-distance histogram in Å, lattice) and return the k "
-        "nearest templates (known structures) with the given elements, nearest first, with "
-        "their distances. Their ids can be passed to stem2cif."
+        "Describe the current image (lattice + motif and pair-distance histogram in Å) and "
+        "return the k nearest templates (known structures) with the given elements, nearest "
+        "first, with their distances and the descriptor each was ranked by ('rich', or "
+        "'rdf' when no template is near by 'rich' but one is by the histogram). Their ids "
+        "can be passed to stem2cif."
     )
     schema = {
         "type": "object",

@@ -90,6 +90,16 @@ def test_template_basis_finds_sub_and_superlattices():
     # The measured cell is the template's 2 x 2 supercell (a superlattice was seen).
     basis = template_basis(TemplatePrior(hexagonal), 2 * measured, 0.1)
     assert abs(np.linalg.det(basis) / np.linalg.det(measured)) == pytest.approx(1.0)
+    # Every superlattice relation, not only those whose matrix is an inverse Hermite form:
+    # an oblique template cell seen as its (1, 4; 0, 4)-like supercell of index 4.
+    oblique = STRUCTURES["MoS2-2H"]()
+    oblique.set_cell([[3.5175, 0, 0], [-1.7582, 9.1452, 0], [0, 0, 20]], scale_atoms=True)
+    cell_px = np.array(oblique.cell)[:2, :2].T / 0.1
+    for m in ([[1, 1], [0, 4]], [[1, 0], [3, 4]], [[1, 2], [0, 4]]):
+        seen = cell_px @ np.array(m)
+        basis = template_basis(TemplatePrior(oblique), seen, 0.1)
+        assert basis is not None, m
+        assert abs(np.linalg.det(basis)) == pytest.approx(abs(np.linalg.det(cell_px)), rel=1e-6)
     stretched = hexagonal.copy()
     stretched.set_cell(stretched.cell * [1.1, 1.1, 1.0], scale_atoms=True)
     assert template_basis(TemplatePrior(stretched), measured, 0.1) is None
