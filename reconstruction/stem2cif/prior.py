@@ -46,7 +46,7 @@ UNRESOLVED_A = 0.7
 TIE_A = 0.05
 CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
 #: Largest index of the sub- or superlattice relation tried when re-indexing to a template.
-MAX_REINDEX = 6
+MAX_REINDEX = 12
 CELL_DIFFERS = "the template's cell differs from the measured one"
 
 
