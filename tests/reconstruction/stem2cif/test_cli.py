@@ -94,8 +94,12 @@ def test_it_uses_the_shipped_library_within_the_distance_asked(tmp_path):
     image = _tiff(tmp_path, simulated("MoS2", rotation_deg=37.0).image)
     base = [image, "--elements", "Mo,S", "--pixel-size", "0.1", "--no-energy", "--templates"]
     templates = {}
-    for name, extra in (("default", []), ("strict", ["--template-max-distance", "0"]),
-                        ("held", ["--exclude-templates", "c2dm-MoS2-H"])):  # fmt: skip
+    for name, extra in (
+        ("default", []),
+        ("rdf", ["--template-max-distance", "0"]),
+        ("strict", ["--template-max-distance", "0", "--template-rdf-max-distance", "0"]),
+        ("held", ["--exclude-templates", "c2dm-MoS2-H"]),
+    ):
         out = tmp_path / name
         assert main([*base, "--out", str(out), *extra]) == 0
         templates[name] = json.loads((out / "result.json").read_text())["template"]
@@ -103,5 +107,8 @@ def test_it_uses_the_shipped_library_within_the_distance_asked(tmp_path):
     assert templates["default"]["id"] == "c2dm-MoS2-H"
     assert templates["strict"]["id"] == templates["default"]["id"]
     assert not templates["strict"]["accepted"]
+    # rich refused at distance 0: the nearest by the pair histogram is offered instead
+    assert templates["rdf"]["id"] == "c2dm-MoS2-H" and templates["rdf"]["vector"] == "rdf"
+    assert templates["rdf"]["accepted"]
     assert "distance" in templates["strict"]["reason"]
     assert templates["held"]["id"] != "c2dm-MoS2-H"
