@@ -1,10 +1,13 @@
 """How far may a template be and still be used? C.C./S.S. against the prior's threshold.
 
     python -m reconstruction.bench.threshold STRICT_RUN PERMISSIVE_RUN [--held STRICT PERMISSIVE]
+        [--thresholds 0.02,0.03,0.05]
 
 ``STRICT_RUN`` and ``PERMISSIVE_RUN`` are ``automat bench run --templates`` results of the
 same data set at a low threshold T0 (the default) and a high one T1
-(``--template-max-distance``), both already scored (``bench score``). For any T between,
+(``--template-max-distance``, or ``--template-rdf-max-distance`` for the histogram's
+second opinion: a template's distance is that of the descriptor that ranked it), both
+already scored (``bench score``). For any T between,
 a sample's outcome is the permissive run's when its template was used there at a distance
 of at most T, else the strict run's. Prints one JSON line per threshold: C.C. and S.S.
 per tier and overall, with the library and (``--held``) with each sample's own structure
@@ -62,9 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("strict", type=Path)
     parser.add_argument("permissive", type=Path)
     parser.add_argument("--held", nargs=2, type=Path, metavar=("STRICT", "PERMISSIVE"))
+    parser.add_argument("--thresholds", default=",".join(map(str, THRESHOLDS)),
+                        help="comma-separated thresholds to tabulate")  # fmt: skip
     args = parser.parse_args(argv)
-    lib = curve(args.strict, args.permissive)
-    held = curve(*args.held) if args.held else [None] * len(lib)
+    thresholds = tuple(float(t) for t in args.thresholds.split(","))
+    lib = curve(args.strict, args.permissive, thresholds)
+    held = curve(*args.held, thresholds) if args.held else [None] * len(lib)
     for a, b in zip(lib, held, strict=True):
         print(json.dumps({"threshold": a["threshold"], "library": a,
                           "held_out": b}), flush=True)  # fmt: skip
