@@ -30,7 +30,7 @@ from reconstruction.descriptors.retrieval import (
     structure_from_dict,
 )
 from reconstruction.simulate.config import MODES
-from templates_lib.models import Template, vector_column
+from templates_lib.models import VECTOR_COLUMNS, Template, vector_column
 
 METADATA_FIELDS = (
     "source", "formula", "elements", "spacegroup", "sg_number", "a_A", "b_A", "gamma_deg",
@@ -181,6 +181,19 @@ def store_records(records: Iterable[dict], *, batch_size: int = 500) -> int:
     batch_columns: tuple[str, ...] = ()
 
     def flush() -> None:
+        # A structure that changed keeps no vector or image of its old self in the modes
+        # this batch does not redo (they would pass for up to date).
+        hashes = dict(
+            Template.objects.filter(source_id__in=[t.source_id for t in batch]).values_list(
+                "source_id", "content_hash"
+            )
+        )
+        stale = [
+            t.source_id for t in batch if hashes.get(t.source_id, t.content_hash) != t.content_hash
+        ]
+        if stale:
+            cleared = {column: None for column in VECTOR_COLUMNS}
+            Template.objects.filter(source_id__in=stale).update(**cleared, image_png=None)
         Template.objects.bulk_create(
             batch,
             update_conflicts=True,

@@ -45,6 +45,13 @@ def test_it_skips_unchanged_structures_and_redoes_changed_ones(built, tmp_path):
     out = _run("build_templates", source=changed, workers=1, modes="idpc")
     assert out.startswith("idpc: 1 templates stored")
     assert Template.objects.count() == 4
+    # The changed structure's HAADF and ABF vectors were of its old self: gone, so the next
+    # build of those modes redoes it (and only it).
+    graphene = Template.objects.get(source_id="C-graphene")
+    assert graphene.rich_haadf is None and graphene.rich_abf is None and graphene.rich is not None
+    assert Template.objects.get(source_id="MoS2-2H").rich_haadf is not None
+    out = _run("build_templates", source=changed, workers=1, modes="haadf")
+    assert out.startswith("haadf: 1 templates stored, 3 unchanged")
 
 
 def test_it_adds_an_imaging_mode_to_an_existing_library(db, source):
