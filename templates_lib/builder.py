@@ -39,7 +39,6 @@ from reconstruction.descriptors import (
 from reconstruction.descriptors.describe import TEMPLATE_SUPERCELL_PX, lattice_dict
 from reconstruction.descriptors.library import RECORD_KEYS
 from reconstruction.descriptors.retrieval import structure_dict, structure_from_cif
-from reconstruction.descriptors.vectors import RDF_BINS, RICH_DIM
 from reconstruction.simulate.config import MODES
 
 PNG_MAX_PX = 192
@@ -221,17 +220,9 @@ def library_from_records(
             "rich": r["rich"],
         }
     ids = sorted(by_id)
-    dims = {"rdf": RDF_BINS, "rich": RICH_DIM}
-    missing = {k: np.full(d, np.nan, np.float32) for k, d in dims.items()}
-    return LibraryArrays(
+    return LibraryArrays.from_rows(
         [by_id[i] for i in ids],
-        {
-            mode: {
-                k: np.array([rows.get(i, missing)[k] for i in ids], np.float32).reshape(len(ids), d)
-                for k, d in dims.items()
-            }
-            for mode, rows in vectors.items()
-        },
+        {mode: [rows.get(i) for i in ids] for mode, rows in vectors.items()},
     )
 
 

@@ -14,8 +14,6 @@ from pgvector.django import CosineDistance
 from reconstruction.descriptors import (
     DESCRIPTOR_VERSION,
     LIGHT_ELEMENTS,
-    RDF_BINS,
-    RICH_DIM,
     Descriptor,
     LibraryArrays,
     TemplateMatch,
@@ -23,8 +21,9 @@ from reconstruction.descriptors import (
     read_dump,
     write_dump,
 )
+from reconstruction.descriptors.library import VECTOR_DIMS
 from reconstruction.descriptors.retrieval import (
-    VECTORS,
+    checked_vector,
     structure_dict,
     structure_from_cif,
     structure_from_dict,
@@ -44,9 +43,7 @@ class PgRetriever:
     the templates described in the query's imaging mode."""
 
     def __init__(self, *, vector: str = "rich", ef_search: int | None = None) -> None:
-        if vector not in VECTORS:
-            raise ValueError(f"vector must be one of {VECTORS}, got {vector!r}")
-        self.vector = vector
+        self.vector = checked_vector(vector)
         self.ef_search = ef_search
 
     def queryset(
@@ -57,11 +54,9 @@ class PgRetriever:
         allow_subset: bool = False,
         vector: str | None = None,
     ):
-        vector = vector or self.vector
-        if vector not in VECTORS:
-            raise ValueError(f"vector must be one of {VECTORS}, got {vector!r}")
+        vector = checked_vector(vector or self.vector)
         query = list(element_key(elements))
-        qs = Template.objects.all()
+        qs = described(descriptor.mode, vector)
         if allow_subset:
             allowed = sorted(set(query) | LIGHT_ELEMENTS)
             qs = qs.filter(elements__contains=query, elements__contained_by=allowed)
@@ -69,7 +64,6 @@ class PgRetriever:
             qs = qs.filter(elements=query)
         column = vector_column(vector, descriptor.mode)
         vec = getattr(descriptor, vector)
-        qs = qs.filter(**{f"{column}__isnull": False})
         return qs.annotate(distance=CosineDistance(column, vec)).order_by("distance")
 
     def top_k(
@@ -100,13 +94,11 @@ class PgRetriever:
                 rows = list(qs)
         else:
             rows = list(qs)
-        if not rows:
-            column = vector_column(vector or self.vector, descriptor.mode)
-            if not Template.objects.filter(**{f"{column}__isnull": False}).exists():
-                raise LookupError(
-                    f"the template library has no {descriptor.mode} descriptors: build them "
-                    f"with `manage.py build_templates --modes {descriptor.mode}`"
-                )
+        if not rows and not described(descriptor.mode, vector or self.vector).exists():
+            raise LookupError(
+                f"the template library has no {descriptor.mode} descriptors: build them "
+                f"with `manage.py build_templates --modes {descriptor.mode}`"
+            )
         return [
             TemplateMatch(
                 id=t.source_id,
@@ -219,19 +211,19 @@ def store_records(records: Iterable[dict], *, batch_size: int = 500) -> int:
     return n
 
 
+def described(mode: str, vector: str = "rich"):
+    """The templates that have a ``vector`` descriptor in imaging mode ``mode``."""
+    return Template.objects.filter(**{f"{vector_column(vector, mode)}__isnull": False})
+
+
 def described_modes() -> list[str]:
     """Imaging modes in which at least one template is described."""
-    return [
-        mode
-        for mode in MODES
-        if Template.objects.filter(**{f"{vector_column('rich', mode)}__isnull": False}).exists()
-    ]
+    return [mode for mode in MODES if described(mode).exists()]
 
 
 def known_hashes(mode: str = "idpc") -> set[tuple[str, str]]:
     """(content_hash, descriptor_version) of the templates described in ``mode``."""
-    rows = Template.objects.filter(**{f"{vector_column('rich', mode)}__isnull": False})
-    return set(rows.values_list("content_hash", "descriptor_version"))
+    return set(described(mode).values_list("content_hash", "descriptor_version"))
 
 
 def load_dump(path: Path | None = None) -> int:
@@ -266,21 +258,18 @@ def export_dump(path: Path) -> Path:
         Template.objects.filter(descriptor_version=DESCRIPTOR_VERSION).order_by("source_id")
     )
     records = [_record(t) for t in rows]
-    vectors = {}
+    by_mode = {}
     for mode in MODES:
-        columns = {name: vector_column(name, mode) for name in ("rdf", "rich")}
-        if not any(getattr(t, columns["rich"]) is not None for t in rows):
-            continue
-        vectors[mode] = {
-            name: np.array([_vector(getattr(t, column), dim) for t in rows], np.float32)
-            for (name, column), dim in zip(columns.items(), (RDF_BINS, RICH_DIM), strict=True)
-        }
-    return write_dump(LibraryArrays(records, vectors), path)
-
-
-def _vector(value, dim: int) -> np.ndarray:
-    """A stored vector, or a row of NaN where the template has none in that mode."""
-    return np.full(dim, np.nan, np.float32) if value is None else np.asarray(value, np.float32)
+        columns = {name: vector_column(name, mode) for name in VECTOR_DIMS}
+        per_row = [
+            None
+            if getattr(t, columns["rich"]) is None
+            else {name: getattr(t, column) for name, column in columns.items()}
+            for t in rows
+        ]
+        if any(r is not None for r in per_row):
+            by_mode[mode] = per_row
+    return write_dump(LibraryArrays.from_rows(records, by_mode), path)
 
 
 def _record(t: Template) -> dict:

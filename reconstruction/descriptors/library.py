@@ -81,11 +81,24 @@ class LibraryArrays:
         }
 
     @classmethod
-    def single_mode(
-        cls, records: list[dict[str, Any]], rdf: np.ndarray, rich: np.ndarray, mode: str = "idpc"
+    def from_rows(
+        cls, records: list[dict[str, Any]], rows: dict[str, list[dict[str, Any] | None]]
     ) -> LibraryArrays:
-        """A library described in one imaging mode."""
-        return cls(records, {mode: {"rdf": rdf, "rich": rich}})
+        """From per-template vectors: ``rows[mode][i]`` holds ``{"rdf", "rich"}`` of
+        ``records[i]`` in that mode, or None (not described there: a row of NaN)."""
+        return cls(
+            records,
+            {
+                mode: {
+                    name: np.array(
+                        [np.full(dim, np.nan) if r is None else r[name] for r in per_record],
+                        np.float32,
+                    ).reshape(len(records), dim)
+                    for name, dim in VECTOR_DIMS.items()
+                }
+                for mode, per_record in rows.items()
+            },
+        )
 
     @property
     def modes(self) -> tuple[str, ...]:

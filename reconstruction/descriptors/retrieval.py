@@ -91,7 +91,8 @@ class Retriever(Protocol):
     ) -> list[TemplateMatch]: ...
 
 
-def _vector(name: str) -> str:
+def checked_vector(name: str) -> str:
+    """``name`` if it is a descriptor vector (``VECTORS``), else ValueError."""
     if name not in VECTORS:
         raise ValueError(f"vector must be one of {VECTORS}, got {name!r}")
     return name
@@ -153,7 +154,7 @@ class ArrayRetriever:
 
     def __init__(self, library: LibraryArrays, *, vector: str = "rich") -> None:
         self.library = library
-        self.vector = _vector(vector)
+        self.vector = checked_vector(vector)
         self._keys = [tuple(r["elements"]) for r in library.records]
         self._by_key: dict[tuple[str, ...], np.ndarray] = {}
         for i, key in enumerate(self._keys):
@@ -197,7 +198,7 @@ class ArrayRetriever:
     ) -> list[TemplateMatch]:
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        vector = _vector(vector or self.vector)
+        vector = checked_vector(vector or self.vector)
         rows = self.candidates(elements, allow_subset=allow_subset)
         matrix = self.library.matrix(vector, descriptor.mode)[rows]
         described = ~np.isnan(matrix).any(axis=1)

@@ -94,11 +94,12 @@ class TemplatePrior:
     def from_match(cls, match: Any, **options: Any) -> TemplatePrior:
         """From a :class:`reconstruction.descriptors.TemplateMatch` (the threshold of the
         descriptor it was ranked by unless ``max_distance`` is given)."""
-        vector = getattr(match, "vector", "rich")
-        options.setdefault("max_distance", RDF_MAX_DISTANCE if vector == "rdf" else MAX_DISTANCE)
+        options.setdefault(
+            "max_distance", RDF_MAX_DISTANCE if match.vector == "rdf" else MAX_DISTANCE
+        )
         return cls(
-            structure=match.structure, id=match.id, distance=match.distance, vector=vector,
-            **options,
+            structure=match.structure, id=match.id, distance=match.distance,
+            vector=match.vector, **options,
         )  # fmt: skip
 
 
@@ -197,29 +198,42 @@ def _unseen_columns(
     return [c for c, r, b in zip(unseen, resolved, bright, strict=True) if r and b]
 
 
-def _best_registration(candidates, contrast, site_intensity, tolerance_A: float):
+class _Placement(NamedTuple):
+    """One way of laying the template on the measured sites."""
+
+    worst: float  # largest site error of the matched sites [Å]
+    m: np.ndarray  # unimodular basis change, measured -> template
+    shift: np.ndarray  # template origin in the measured sites' frame (fractional)
+    nearest: np.ndarray  # template column of each measured site
+    dropped: np.ndarray  # ghost sites left unmatched
+    unseen: list[int]  # visible template columns no site matched
+
+
+def _best_registration(
+    placements: list[_Placement], contrast, site_intensity, tolerance_A: float
+) -> _Placement:
     """The template placement to judge: one within the site tolerance that leaves no
     visible column unmatched, if any; among those as good as the closest (within
     :data:`TIE_A`) the one whose column contrasts best follow the measured intensities
     (a honeycomb's sites fit either way round; only the contrast tells Au from Be);
     otherwise the closest, for the refusal's reason."""
-    good = [c for c in candidates if c[0] <= tolerance_A and not c[5]]
+    good = [p for p in placements if p.worst <= tolerance_A and not p.unseen]
     if not good:
-        return min(candidates, key=lambda c: (c[0] > tolerance_A, c[0]))
-    closest = min(c[0] for c in good)
-    near = [c for c in good if c[0] <= closest + TIE_A]
+        return min(placements, key=lambda p: (p.worst > tolerance_A, p.worst))
+    closest = min(p.worst for p in good)
+    near = [p for p in good if p.worst <= closest + TIE_A]
     if site_intensity is None or len(near) == 1:
-        return min(near, key=lambda c: c[0])
+        return min(near, key=lambda p: p.worst)
     intensity = np.asarray(site_intensity, float)
 
-    def agreement(c) -> float:
-        kept = ~c[4]
-        x, y = intensity[kept], contrast[c[3][kept]]
+    def agreement(p: _Placement) -> float:
+        kept = ~p.dropped
+        x, y = intensity[kept], contrast[p.nearest[kept]]
         if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
             return 0.0
         return float(np.corrcoef(x, y)[0, 1])
 
-    return max(near, key=lambda c: (round(agreement(c), 3), -c[0]))
+    return max(near, key=lambda p: (round(agreement(p), 3), -p.worst))
 
 
 def fit_prior(
@@ -267,7 +281,7 @@ def fit_prior(
         relative = np.asarray(site_intensity, float) / max(float(np.max(site_intensity)), 1e-12)
         ghost = relative < GHOST_FRACTION
         first = int(np.argmax(relative))  # anchor on the brightest site, never on a ghost
-    candidates = []
+    placements = []
     for m in _UNIMODULAR:
         misfit = _cell_close(m @ cell_A, t_cell, prior.cell_tolerance)
         if misfit is None:
@@ -286,11 +300,11 @@ def fit_prior(
                     shift = shift - matched.mean(axis=0)
             worst = float(site_error[~dropped].max())
             unseen = _unseen_columns(nearest[~dropped], centres, t_cell, contrast)
-            candidates.append((worst, m, shift, nearest, dropped, unseen))
-    if not candidates:
+            placements.append(_Placement(worst, m, shift, nearest, dropped, unseen))
+    if not placements:
         return PriorFit(False, CELL_DIFFERS, **base)
     worst, m, shift, nearest, dropped, unseen = _best_registration(
-        candidates, contrast, site_intensity, prior.site_tolerance_A
+        placements, contrast, site_intensity, prior.site_tolerance_A
     )
     if worst > prior.site_tolerance_A:
         return PriorFit(
@@ -455,8 +469,6 @@ def retrieve_prior(
     )  # fmt: skip
     if not matches:
         return None, matches, descriptor
-    if matches[0].vector == "rdf":
-        limit = RDF_MAX_DISTANCE if rdf_max_distance is None else rdf_max_distance
-    else:
-        limit = MAX_DISTANCE if max_distance is None else max_distance
-    return TemplatePrior.from_match(matches[0], max_distance=limit), matches, descriptor
+    limit = rdf_max_distance if matches[0].vector == "rdf" else max_distance
+    options = {} if limit is None else {"max_distance": limit}  # else the measured one
+    return TemplatePrior.from_match(matches[0], **options), matches, descriptor
