@@ -1,11 +1,14 @@
 """``automat bench build``: simulate the benchmark's images from the shared monolayers.
 
 Resumable (a sample whose meta.json exists is skipped; meta.json is written last and
-atomically) and parallel over processes.
+atomically) and parallel over processes. ``--unrotated DIR`` writes, next to each rotated
+sample, the same structure, dose and noise seed without rotation into a second data set,
+from the same multislice scan (one more detector, not one more simulation).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -37,24 +40,45 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_sample(spec: SampleSpec, out: Path) -> dict:
-    """Simulate one sample into ``out/<sample_id>/``; returns its meta."""
-    from ase.io import write
+def build_sample(spec: SampleSpec, out: Path, unrotated: Path | None = None) -> dict:
+    """Simulate one sample into ``out/<sample_id>/``; returns its meta.
 
-    from reconstruction.simulate import ImagingConfig, simulate_fast, simulate_full
+    With ``unrotated``, also its unrotated view into ``unrotated/<sample_id>/`` (same
+    structure, dose and noise seed; for the full simulator from the same scan).
+    """
+    from reconstruction.simulate import ImagingConfig, simulate_fast
 
     atoms = monolayer(spec.structure_id)
-    config = ImagingConfig(
-        mode=spec.mode,
-        dose_e_per_A2=spec.dose_e_per_A2,
-        pixel_size_A=spec.pixel_size_A,
-        shape_px=(spec.shape_px, spec.shape_px),
-        rotation_deg=spec.rotation_deg,
-        seed=spec.seed,
-    )
+    views = [(spec, out)]
+    if unrotated is not None:
+        views.append((dataclasses.replace(spec, rotation_deg=0.0), unrotated))
+    configs = [
+        ImagingConfig(
+            mode=s.mode,
+            dose_e_per_A2=s.dose_e_per_A2,
+            pixel_size_A=s.pixel_size_A,
+            shape_px=(s.shape_px, s.shape_px),
+            rotation_deg=s.rotation_deg,
+            seed=s.seed,
+        )
+        for s, _ in views
+    ]
     start = time.perf_counter()
-    simulate = simulate_full if spec.simulator == "full" else simulate_fast
-    result = simulate(atoms, config)
+    if spec.simulator == "full":
+        from reconstruction.simulate.multislice import simulate_full_views
+
+        results = simulate_full_views(atoms, configs)
+    else:
+        results = [simulate_fast(atoms, c) for c in configs]
+    elapsed = round(time.perf_counter() - start, 3)
+    metas = [_write_sample(s, atoms, result, folder, elapsed)
+             for (s, folder), result in zip(views, results, strict=True)]  # fmt: skip
+    return metas[0]
+
+
+def _write_sample(spec: SampleSpec, atoms, result, out: Path, simulation_s: float) -> dict:
+    from ase.io import write
+
     folder = out / spec.sample_id
     folder.mkdir(parents=True, exist_ok=True)
     write_calibrated_tiff(folder / "image.tif", result.image, spec.pixel_size_A)
@@ -69,7 +93,8 @@ def build_sample(spec: SampleSpec, out: Path) -> dict:
         "source": info.get("source"),
         "e_form_pbe_eV_per_atom": None if e_form is None else float(e_form),
         "e_form_source": info.get("e_form_source"),
-        "simulation_s": round(time.perf_counter() - start, 3),
+        # With an unrotated companion: the time of both views together.
+        "simulation_s": simulation_s,
     }
     _atomic_write_text(folder / "meta.json", json.dumps(meta, indent=1))
     return meta
@@ -86,8 +111,15 @@ def build(
     rotate: bool = True,
     workers: int = 2,
     progress: bool = True,
+    unrotated: Path | None = None,
 ) -> list[SampleSpec]:
-    """Build (or finish building) a data set of ``n`` samples in ``out``."""
+    """Build (or finish building) a data set of ``n`` samples in ``out``.
+
+    ``unrotated``: also build the same samples without rotation there (``rotate`` must be
+    true: the unrotated set of an unrotated build is itself).
+    """
+    if unrotated is not None and not rotate:
+        raise ValueError("--unrotated needs a rotated build (without rotation it is the same set)")
     out.mkdir(parents=True, exist_ok=True)
     specs = select(
         load_monolayers(), n=n, seed=seed, criteria=criteria, mode=mode,
@@ -98,28 +130,37 @@ def build(
         "rotate": rotate, "samples": [s.sample_id for s in specs],
     }  # fmt: skip
     _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))
-    todo = [s for s in specs if not (out / s.sample_id / "meta.json").exists()]
+    targets = [out]
+    if unrotated is not None:
+        unrotated.mkdir(parents=True, exist_ok=True)
+        companion = {**manifest, "rotate": False, "unrotated_view_of": str(out)}
+        _atomic_write_text(unrotated / "manifest.json", json.dumps(companion, indent=1))
+        targets.append(unrotated)
+    todo = [s for s in specs if not all((t / s.sample_id / "meta.json").exists() for t in targets)]
     # Round-robin over tiers, so an interrupted (full multislice) build covers all of them.
     rank = {s.sample_id: i for i, s in enumerate(sorted(specs, key=lambda s: s.tier))}
     first = {
         t: min(rank[s.sample_id] for s in specs if s.tier == t) for t in {s.tier for s in specs}
     }
     todo.sort(key=lambda s: (rank[s.sample_id] - first[s.tier], s.tier))
-    _run_all(todo, out, workers=workers, progress=progress, total=len(specs))
+    _run_all(todo, out, unrotated, workers=workers, progress=progress, total=len(specs))
     return specs
 
 
-def _run_all(todo: list[SampleSpec], out: Path, *, workers: int, progress: bool, total: int):
+def _run_all(
+    todo: list[SampleSpec], out: Path, unrotated: Path | None, *, workers: int, progress: bool,
+    total: int,
+):  # fmt: skip
     from tqdm import tqdm
 
     bar = tqdm(total=total, initial=total - len(todo), disable=not progress, unit="sample")
     if workers <= 1:
         for spec in todo:
-            build_sample(spec, out)
+            build_sample(spec, out, unrotated)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(build_sample, spec, out) for spec in todo]
+            futures = [pool.submit(build_sample, spec, out, unrotated) for spec in todo]
             for future in as_completed(futures):
                 future.result()
                 bar.update()

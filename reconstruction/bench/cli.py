@@ -23,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="thickness <= 3 Å (paper's text) or <= 4 Å (paper's code, default)",
     )  # fmt: skip
     build.add_argument("--no-rotation", action="store_true", help="no random in-plane rotation")
+    build.add_argument(
+        "--unrotated", type=Path, default=None, metavar="DIR",
+        help="also write each sample without rotation into DIR (same structure, dose, noise "
+        "seed; with --simulator full from the same multislice scan)",
+    )  # fmt: skip
     build.add_argument("--workers", type=int, default=2)
     build.set_defaults(func=_build)
 
@@ -68,9 +73,9 @@ def _build(args: argparse.Namespace) -> int:
     specs = build(
         args.out, n=args.n, seed=args.seed, mode=args.mode, simulator=args.simulator,
         criteria=args.filter, rotate=not args.no_rotation, workers=args.workers,
-        progress=sys.stderr.isatty(),
+        progress=sys.stderr.isatty(), unrotated=args.unrotated,
     )  # fmt: skip
-    print(f"{len(specs)} samples in {args.out}")
+    print(f"{len(specs)} samples in {args.out}" + (f" and {args.unrotated}" if args.unrotated else ""))
     return 0
 
 

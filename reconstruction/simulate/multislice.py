@@ -49,18 +49,21 @@ def potential_sampling_A(config: ImagingConfig, modes: tuple[str, ...]) -> float
     return min(MAX_POTENTIAL_SAMPLING_A, needed)
 
 
-def _detector(mode: str, config: ImagingConfig):
+def _detector(mode: str, config: ImagingConfig, rotation_deg: float | None = None):
+    """abTEM detector of ``mode``; iDPC's segments turned by ``rotation_deg`` (default
+    ``config.rotation_deg``) so that they stay fixed in that image's frame."""
     import abtem
 
     if mode == "com":
         return abtem.PixelatedDetector(max_angle=COM_MAX_ANGLE_MRAD)
     if mode == "idpc":
+        theta = config.rotation_deg if rotation_deg is None else rotation_deg
         return abtem.SegmentedDetector(
             nbins_radial=1,
             nbins_azimuthal=4,
             inner=config.segment_mrad[0],
             outer=config.segment_mrad[1],
-            rotation=-np.pi / 4 - np.radians(config.rotation_deg),
+            rotation=-np.pi / 4 - np.radians(theta),
         )
     inner, outer = config.haadf_mrad if mode == "haadf" else config.abf_mrad
     return abtem.AnnularDetector(inner=inner, outer=outer)
@@ -100,6 +103,14 @@ def full_signals(
         HAADF, ABF: one annular fraction; COM: (x, y) centre of mass [1/Å] in the
         specimen frame.
     """
+    detectors = {m: _detector(m, config) for m in modes}
+    return _scan(cell, config, detectors, potential_sampling_A(config, modes))
+
+
+def _scan(
+    cell: OrthoCell, config: ImagingConfig, detectors: dict, sampling_A: float
+) -> dict[str, PeriodicSignal]:
+    """One abTEM scan of ``cell`` recorded by every detector of ``detectors`` (by key)."""
     import abtem
     import dask
 
@@ -115,7 +126,7 @@ def full_signals(
     reps = (math.ceil(config.min_extent_A / a), math.ceil(config.min_extent_A / b), 1)
     potential = abtem.Potential(
         trimmed_slab(cell) * reps,
-        sampling=potential_sampling_A(config, modes),
+        sampling=sampling_A,
         slice_thickness=SLICE_THICKNESS_A,
         parametrization="lobato",
         projection="infinite",
@@ -125,21 +136,51 @@ def full_signals(
     )
     gpts = (math.ceil(a / config.scan_step_A), math.ceil(b / config.scan_step_A))
     scan = abtem.GridScan(start=(0, 0), end=(a, b), gpts=gpts, endpoint=False)
-    detectors = [_detector(m, config) for m in modes]
+    keys = list(detectors)
     with dask.config.set(scheduler="threads", num_workers=2):
-        measured = probe.scan(potential, scan=scan, detectors=detectors).compute(progress_bar=False)
+        measured = probe.scan(
+            potential, scan=scan, detectors=[detectors[k] for k in keys]
+        ).compute(progress_bar=False)
     if not isinstance(measured, list):
         measured = [measured]
     out = {}
-    for mode, measurement in zip(modes, measured, strict=True):
-        if mode == "com":
+    for key, measurement in zip(keys, measured, strict=True):
+        if isinstance(detectors[key], abtem.PixelatedDetector):
             com = np.asarray(measurement.center_of_mass(units="1/Å").array)
             values = np.stack([com.real, com.imag], axis=-1)
         else:
             values = np.asarray(measurement.array, dtype=float)
         values = np.moveaxis(values.reshape(gpts[0], gpts[1], -1), -1, 0)
-        out[mode] = signal_from_grid(values, cell.ab, k_max * 1.02)
+        out[key] = signal_from_grid(values, cell.ab, k_max * 1.02)
     return out
+
+
+def simulate_full_views(atoms: Atoms, configs: list[ImagingConfig]) -> list[SimulationResult]:
+    """Several micrographs of one monolayer from ONE multislice scan.
+
+    The views may differ in mode, rotation, dose, noise seed and field, not in the optics
+    or the scan (energy, probe, defocus, detectors' angles, scan step, potential extent):
+    each gets its own detector in the same scan (an iDPC view its own segment rotation), so
+    an unrotated companion of a rotated image costs one more detector, not one more
+    multislice. ``simulate_full_views(atoms, [c])[0]`` is ``simulate_full(atoms, c)``.
+    """
+    if not configs:
+        return []
+    first = configs[0]
+    shared = ("energy_eV", "semiangle_mrad", "defocus_A", "scan_step_A", "min_extent_A",
+              "segment_mrad", "haadf_mrad", "abf_mrad")  # fmt: skip
+    for config in configs[1:]:
+        differs = [f for f in shared if getattr(config, f) != getattr(first, f)]
+        if differs:
+            raise ValueError(f"views of one scan must share {', '.join(differs)}")
+    cell, columns = prepare(atoms)
+    detectors = {i: _detector(c.mode, c) for i, c in enumerate(configs)}
+    sampling = potential_sampling_A(first, tuple(c.mode for c in configs))
+    signals = _scan(cell, first, detectors, sampling)
+    return [
+        render(signals[i], columns, c, strain=cell.strain, simulator="full")
+        for i, c in enumerate(configs)
+    ]
 
 
 def simulate_full(atoms: Atoms, config: ImagingConfig) -> SimulationResult:
@@ -157,6 +198,4 @@ def simulate_full(atoms: Atoms, config: ImagingConfig) -> SimulationResult:
     SimulationResult
         Noisy and clean image (float32) and every atom column in the field.
     """
-    cell, columns = prepare(atoms)
-    signal = full_signals(cell, config, (config.mode,))[config.mode]
-    return render(signal, columns, config, strain=cell.strain, simulator="full")
+    return simulate_full_views(atoms, [config])[0]

@@ -52,6 +52,23 @@ def test_it_resumes_without_redoing_samples(tiny_set: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in tiny_set.glob("*/image.tif")} == stamps
 
 
+def test_an_unrotated_companion_holds_the_same_samples_without_rotation(tmp_path: Path) -> None:
+    rotated, upright = tmp_path / "rotated", tmp_path / "upright"
+    build(rotated, n=3, seed=7, workers=1, progress=False, unrotated=upright)
+    pairs = zip(read_dataset(rotated), read_dataset(upright), strict=True)
+    for turned, straight in pairs:
+        assert turned.folder.name == straight.folder.name
+        assert straight.meta["rotation_deg"] == 0.0 and turned.meta["rotation_deg"] != 0.0
+        same = ("structure_id", "dose_e_per_A2", "seed", "shape_px", "tier")
+        assert {k: straight.meta[k] for k in same} == {k: turned.meta[k] for k in same}
+    assert json.loads((upright / "manifest.json").read_text())["rotate"] is False
+    # An unrotated data set built on its own picks the same structures.
+    alone = [s.structure_id for s in select(load_monolayers(), n=3, seed=7, rotate=False)]
+    assert alone == [s.meta["structure_id"] for s in read_dataset(upright)]
+    with pytest.raises(ValueError, match="rotated build"):
+        build(tmp_path / "x", n=3, seed=7, rotate=False, unrotated=tmp_path / "y")
+
+
 def test_it_scores_the_oracle_perfectly(tiny_set: Path, tmp_path: Path) -> None:
     run(tiny_set, tmp_path, method="oracle", workers=1, progress=False, energy="none")
     table = score(tiny_set, tmp_path)["table"]["overall"]

@@ -29,3 +29,27 @@ def test_a_scan_step_coarser_than_the_probe_band_limit_is_refused():
     config = ImagingConfig(shape_px=(32, 32), scan_step_A=0.3)
     with pytest.raises(SimulationError, match="undersamples the probe"):
         full_signals(orthogonal_cell(carbon()), config)
+
+
+@pytest.mark.slow
+def test_views_of_one_scan_are_the_images_of_separate_simulations():
+    """The unrotated companion shares the rotated image's multislice, not its detector."""
+    pytest.importorskip("abtem")
+    from reconstruction.simulate.multislice import simulate_full, simulate_full_views
+
+    rotated = ImagingConfig(shape_px=(64, 64), scan_step_A=0.2, rotation_deg=20.0, seed=3)
+    upright = ImagingConfig(shape_px=(64, 64), scan_step_A=0.2, rotation_deg=0.0, seed=3)
+    views = simulate_full_views(carbon(), [rotated, upright])
+    for view, config in zip(views, (rotated, upright), strict=True):
+        alone = simulate_full(carbon(), config)
+        np.testing.assert_allclose(view.image, alone.image, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(views[0].clean, views[1].clean)
+
+
+def test_views_of_one_scan_must_share_the_optics():
+    from reconstruction.simulate.multislice import simulate_full_views
+
+    with pytest.raises(ValueError, match="defocus_A"):
+        simulate_full_views(
+            carbon(), [ImagingConfig(), ImagingConfig(rotation_deg=10.0, defocus_A=50.0)]
+        )
