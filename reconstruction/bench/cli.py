@@ -75,7 +75,8 @@ def _build(args: argparse.Namespace) -> int:
         criteria=args.filter, rotate=not args.no_rotation, workers=args.workers,
         progress=sys.stderr.isatty(), unrotated=args.unrotated,
     )  # fmt: skip
-    print(f"{len(specs)} samples in {args.out}" + (f" and {args.unrotated}" if args.unrotated else ""))
+    also = f" and {args.unrotated}" if args.unrotated else ""
+    print(f"{len(specs)} samples in {args.out}{also}")
     return 0
 
 

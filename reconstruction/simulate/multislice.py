@@ -138,9 +138,9 @@ def _scan(
     scan = abtem.GridScan(start=(0, 0), end=(a, b), gpts=gpts, endpoint=False)
     keys = list(detectors)
     with dask.config.set(scheduler="threads", num_workers=2):
-        measured = probe.scan(
-            potential, scan=scan, detectors=[detectors[k] for k in keys]
-        ).compute(progress_bar=False)
+        measured = probe.scan(potential, scan=scan, detectors=[detectors[k] for k in keys]).compute(
+            progress_bar=False
+        )
     if not isinstance(measured, list):
         measured = [measured]
     out = {}

@@ -212,19 +212,22 @@ def _reconstruct(args: argparse.Namespace, micrograph):
     prior = None
     if getattr(args, "templates", None) is not None:
         from reconstruction.descriptors import ArrayRetriever
-        from reconstruction.stem2cif.prior import retrieve_prior
+        from reconstruction.stem2cif.prior import candidate_priors, retrieve_prior
 
         retriever = ArrayRetriever.from_dump(args.templates or None)
         excluded = [i for i in getattr(args, "exclude_templates", "").split(",") if i]
         if excluded:
             retriever = retriever.without(excluded)
         try:
-            prior, _, _ = retrieve_prior(
+            limits = {
+                "max_distance": getattr(args, "template_max_distance", None),
+                "rdf_max_distance": getattr(args, "template_rdf_max_distance", None),
+            }
+            _, matches, _ = retrieve_prior(
                 micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
-                elements=args.elements, retriever=retriever, mode=args.mode,
-                max_distance=getattr(args, "template_max_distance", None),
-                rdf_max_distance=getattr(args, "template_rdf_max_distance", None),
+                elements=args.elements, retriever=retriever, mode=args.mode, **limits,
             )  # fmt: skip
+            prior = candidate_priors(matches, **limits)
         except LookupError as exc:  # a library without this imaging mode: go on without
             print(f"automat reconstruct: no template prior: {exc}", file=sys.stderr)
     return reconstruct(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -229,7 +230,7 @@ def reconstruct(
     mode: str = "idpc",
     config: Stem2CifConfig | None = None,
     template: Atoms | None = None,
-    prior: prior_mod.TemplatePrior | None = None,
+    prior: prior_mod.TemplatePrior | Sequence[prior_mod.TemplatePrior] | None = None,
 ) -> Stem2CifResult:
     """Reconstruct a periodic 2D layer from one atomic-resolution micrograph.
 
@@ -247,11 +248,13 @@ def reconstruct(
         Settings.
     template : ase.Atoms, optional
         A known structure with the same in-plane cell to take heights (z) from.
-    prior : TemplatePrior, optional
+    prior : TemplatePrior or sequence of TemplatePrior, optional
         A retrieved template: when it fits the measured cell and sites (see
         :mod:`reconstruction.stem2cif.prior`), the structure takes its symmetry, sites,
         elements and heights on the measured lattice; otherwise the result is the
-        template-free one and ``result.prior["reason"]`` says why.
+        template-free one and ``result.prior["reason"]`` says why. Several retrieved
+        templates, nearest first: the one that fits and whose column contrasts follow
+        the image best (:func:`reconstruction.stem2cif.prior.choose_prior`).
 
     Returns
     -------
@@ -278,15 +281,17 @@ def reconstruct(
     clock.lap("filter")
     response = measure.responses(symbols, mode, px, config)
     origin = np.array(filtered.shape[::-1], float) / 2.0
-    basis, uv, residual, prior = measure.lattice_and_motif(
-        filtered, origin, px, config, response, clock, prior, warnings
+    priors = [prior] if isinstance(prior, prior_mod.TemplatePrior) else list(prior or [])
+    basis, uv, residual, first = measure.lattice_and_motif(
+        filtered, origin, px, config, response, clock, priors[0] if priors else None, warnings
     )
+    priors[:1] = [first] if priors else []
     uv, intensity, average = measure.measure_sites(
         filtered, basis, origin, px, config, response, uv=uv
     )
     measured = measure.Measured(basis, uv, intensity, average, residual)
     context = (filtered, origin, px, config, response, symbols, mode)
-    fit, measured, assignment = _contents(prior, measured, context, warnings)
+    fit, measured, assignment = _contents(priors, measured, context, warnings)
     basis, uv, intensity, average, residual = measured
     columns, column_site = measure.lattice_columns(filtered, basis, uv, origin, px, config)
     raw = motif_mod.site_values(average, uv)
@@ -325,12 +330,13 @@ def reconstruct(
     )
 
 
-def _contents(prior, measured, context, warnings):
-    """The template's sites and elements if it fits, else the assignment from contrast:
+def _contents(priors, measured, context, warnings):
+    """The template's sites and elements if one fits, else the assignment from contrast:
     (the template's fit or None, what was measured, site assignment or None)."""
     _, _, _, config, response, symbols, mode = context
+    prior = priors[0] if priors else None
     if prior is not None:
-        outcome = prior_mod.try_prior(prior, measured, context, warnings)
+        outcome = prior_mod.choose_prior(priors, measured, context, warnings)
         if outcome.fit.accepted:
             return outcome.fit, outcome.measured, None
     try:

@@ -47,6 +47,11 @@ TIE_A = 0.05
 CONTRAST_EXPONENT = {"idpc": 0.75, "haadf": 1.7, "abf": 1.0}
 #: Largest index of the sub- or superlattice relation tried when re-indexing to a template.
 MAX_REINDEX = 12
+#: A retrieved template beyond its descriptor threshold replaces the nearer one that fits
+#: only if the part of the measured site intensities its column contrasts leave unexplained
+#: (1 - r^2) is at most this fraction of the nearer one's (measured:
+#: docs/benchmarks/templates.md, "Several templates fit").
+CONTRAST_MARGIN = 0.5
 CELL_DIFFERS = "the template's cell differs from the measured one"
 
 
@@ -123,6 +128,9 @@ class PriorFit:
     formula: str = ""
     max_site_error_A: float = float("nan")
     vector: str = "rich"
+    #: Part of the measured site intensities the template's column contrasts leave
+    #: unexplained (0 = every site as bright as its column should be).
+    contrast_misfit: float = float("nan")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +142,9 @@ class PriorFit:
             "max_site_error_A": None
             if not np.isfinite(self.max_site_error_A)
             else round(float(self.max_site_error_A), 4),
+            "contrast_misfit": None
+            if not np.isfinite(self.contrast_misfit)
+            else round(float(self.contrast_misfit), 5),
         }
 
 
@@ -173,9 +184,31 @@ def template_columns(template: Atoms, *, merge_A: float = 0.3):
     return np.array(centres).reshape(-1, 2), columns
 
 
-def _column_contrast(template: Atoms, columns: list[list[int]], mode: str) -> np.ndarray:
-    z = template.numbers.astype(float) ** CONTRAST_EXPONENT.get(mode, 0.75)
-    return np.array([z[c].sum() for c in columns])
+def _column_contrast(
+    template: Atoms, columns: list[list[int]], mode: str, response: dict | None = None
+) -> np.ndarray:
+    """Expected contrast of each template column: the sum over its atoms of one atom's
+    response (``response``: element -> peak, as the element assignment uses), else of
+    Z ** :data:`CONTRAST_EXPONENT`."""
+    symbols = template.get_chemical_symbols()
+    if response and all(s in response for s in symbols):
+        per_atom = np.array([response[s] for s in symbols], float)
+    else:
+        per_atom = template.numbers.astype(float) ** CONTRAST_EXPONENT.get(mode, 0.75)
+    return np.array([per_atom[c].sum() for c in columns])
+
+
+def _contrast_misfit(p: _Placement, contrast: np.ndarray, site_intensity) -> float:
+    """Part of the measured site intensities the template's column contrasts, scaled by
+    one factor, leave unexplained: ||I - sC||^2 / ||I||^2 over the matched sites."""
+    if site_intensity is None:
+        return float("nan")
+    kept = ~p.dropped
+    x, y = np.asarray(site_intensity, float)[kept], contrast[p.nearest[kept]]
+    if len(x) == 0 or not np.any(y) or not np.any(x):
+        return 1.0
+    scale = float(x @ y) / float(y @ y)
+    return float(np.sum((x - scale * y) ** 2) / np.sum(x**2))
 
 
 def _periodic(d: np.ndarray) -> np.ndarray:
@@ -224,16 +257,17 @@ def _best_registration(
     near = [p for p in good if p.worst <= closest + TIE_A]
     if site_intensity is None or len(near) == 1:
         return min(near, key=lambda p: p.worst)
-    intensity = np.asarray(site_intensity, float)
+    return max(near, key=lambda p: (round(_agreement(p, contrast, site_intensity), 3), -p.worst))
 
-    def agreement(p: _Placement) -> float:
-        kept = ~p.dropped
-        x, y = intensity[kept], contrast[p.nearest[kept]]
-        if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
-            return 0.0
-        return float(np.corrcoef(x, y)[0, 1])
 
-    return max(near, key=lambda p: (round(agreement(p), 3), -p.worst))
+def _agreement(p: _Placement, contrast: np.ndarray, site_intensity) -> float:
+    """Correlation of the measured site intensities with the contrasts of the template
+    columns they matched (0 when either is flat or fewer than two sites matched)."""
+    kept = ~p.dropped
+    x, y = np.asarray(site_intensity, float)[kept], contrast[p.nearest[kept]]
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(np.corrcoef(x, y)[0, 1])
 
 
 def fit_prior(
@@ -244,6 +278,7 @@ def fit_prior(
     *,
     mode: str = "idpc",
     site_intensity: np.ndarray | None = None,
+    response: dict[str, float] | None = None,
 ) -> PriorFit:
     """Test the template against the measured cell and sites; place it if it fits.
 
@@ -263,6 +298,9 @@ def fit_prior(
         Fitted amplitude of each measured site: a site fainter than
         :data:`GHOST_FRACTION` of the brightest may match no template column (a ghost of
         the filter or of noise); without it every site must match.
+    response : dict, optional
+        Contrast of one atom of each element (element -> peak, as for the element
+        assignment): how bright each template column should be; default a power of Z.
     """
     base = {"id": prior.id, "distance": float(prior.distance), "vector": prior.vector}
     if not prior.usable:
@@ -276,6 +314,7 @@ def fit_prior(
     t_cell = np.array(t.cell)[:2, :2]
     centres, columns = template_columns(t)
     contrast = _column_contrast(t, columns, mode)
+    expected = _column_contrast(t, columns, mode, response)
     ghost, first = np.zeros(len(site_frac), bool), 0
     if site_intensity is not None and len(site_intensity) == len(site_frac) > 0:
         relative = np.asarray(site_intensity, float) / max(float(np.max(site_intensity)), 1e-12)
@@ -303,9 +342,8 @@ def fit_prior(
             placements.append(_Placement(worst, m, shift, nearest, dropped, unseen))
     if not placements:
         return PriorFit(False, CELL_DIFFERS, **base)
-    worst, m, shift, nearest, dropped, unseen = _best_registration(
-        placements, contrast, site_intensity, prior.site_tolerance_A
-    )
+    best = _best_registration(placements, contrast, site_intensity, prior.site_tolerance_A)
+    worst, m, shift, nearest, dropped, unseen = best
     if worst > prior.site_tolerance_A:
         return PriorFit(
             False, f"a measured site is {worst:.2f} Å from every template column",
@@ -336,6 +374,7 @@ def fit_prior(
         site_contents=tuple(site_contents),
         formula=Composition(t.get_chemical_formula()).reduced_formula,
         max_site_error_A=worst,
+        contrast_misfit=_contrast_misfit(best, expected, site_intensity),
         **base,
     )
 
@@ -385,9 +424,10 @@ def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutc
     """Fit the template to the measured lattice and sites; when the measured cell is a
     sub- or superlattice of the template's, measure the sites again on the template's."""
     filtered, origin, px, config, response, symbols, mode = context
+    peaks = {e: r.peak for e, r in response.items()}
     fit = fit_prior(
         prior, measure.cell_A(measured.basis, px), measured.uv, symbols, mode=mode,
-        site_intensity=measured.intensity,
+        site_intensity=measured.intensity, response=peaks,
     )  # fmt: skip
     if fit.reason != CELL_DIFFERS:
         return PriorOutcome(fit, measured)
@@ -403,14 +443,78 @@ def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutc
     except ReconstructionError:
         return PriorOutcome(fit, measured)
     refit = fit_prior(
-        prior, measure.cell_A(basis, px), uv, symbols, mode=mode, site_intensity=intensity
-    )
+        prior, measure.cell_A(basis, px), uv, symbols, mode=mode, site_intensity=intensity,
+        response=peaks,
+    )  # fmt: skip
     if not refit.accepted:
         return PriorOutcome(fit, measured)
     warnings.append(
         f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
     )
     return PriorOutcome(refit, measure.Measured(basis, uv, intensity, average, residual))
+
+
+def unexplained(fit: PriorFit) -> float:
+    """The fit's :attr:`PriorFit.contrast_misfit` (1 when unknown)."""
+    return float(fit.contrast_misfit) if np.isfinite(fit.contrast_misfit) else 1.0
+
+
+def choose_prior(
+    priors: Sequence[TemplatePrior], measured: measure.Measured, context, warnings
+) -> PriorOutcome:
+    """Of several retrieved templates, the one whose columns follow the image best.
+
+    Every template within its descriptor threshold is fitted (:func:`try_prior`); of those
+    that fit, the one whose column contrasts explain the measured site intensities best
+    (:func:`unexplained`; the nearer one on a tie). Templates are often alike in geometry
+    and differ in which columns hold which element (cation orderings of one lattice:
+    MnCo2O6 and MnCo3O8), and a template whose ordering the image shows (a
+    brighter cation every third column) may describe farther than one whose cations look
+    alike at low dose: a template beyond its threshold replaces the chosen one when it
+    fits too and leaves at most :data:`CONTRAST_MARGIN` of its unexplained contrast.
+    With no template that fits, the first one's outcome says why.
+    """
+    first = None
+    fitted: list[tuple[PriorOutcome, list[str]]] = []
+    for prior in priors:
+        if not prior.usable:
+            continue
+        said: list[str] = []
+        outcome = try_prior(prior, measured, context, said)
+        first = first or outcome
+        if outcome.fit.accepted:
+            fitted.append((outcome, said))
+    if not fitted:
+        if first is None:
+            return try_prior(priors[0], measured, context, warnings)
+        return first
+    best, said = min(fitted, key=lambda f: round(unexplained(f[0].fit), 4))
+    farther = []
+    for prior in priors:
+        if prior.usable:
+            continue
+        alt_said: list[str] = []
+        outcome = try_prior(prior.at_any_distance(), measured, context, alt_said)
+        if outcome.fit.accepted:
+            farther.append((outcome, alt_said))
+    if farther:
+        alt, alt_said = min(farther, key=lambda f: unexplained(f[0].fit))
+        if unexplained(alt.fit) <= CONTRAST_MARGIN * unexplained(best.fit):
+            warnings.append(
+                f"template {alt.fit.id} (descriptor distance {alt.fit.distance:.3f}) used "
+                f"over the nearer {best.fit.id}: its columns' contrasts follow the image "
+                f"(unexplained {unexplained(alt.fit):.4f} vs {unexplained(best.fit):.4f})"
+            )
+            warnings.extend(alt_said)
+            return alt
+    if best is not fitted[0][0]:
+        warnings.append(
+            f"template {best.fit.id} used over the nearer {fitted[0][0].fit.id}: its "
+            f"columns' contrasts follow the image (unexplained {unexplained(best.fit):.4f} "
+            f"vs {unexplained(fitted[0][0].fit):.4f})"
+        )
+    warnings.extend(said)
+    return best
 
 
 def nearest_templates(
@@ -467,8 +571,21 @@ def retrieve_prior(
         retriever, descriptor, symbols, k, allow_subset=allow_subset,
         max_distance=max_distance, rdf_max_distance=rdf_max_distance,
     )  # fmt: skip
-    if not matches:
-        return None, matches, descriptor
-    limit = rdf_max_distance if matches[0].vector == "rdf" else max_distance
-    options = {} if limit is None else {"max_distance": limit}  # else the measured one
-    return TemplatePrior.from_match(matches[0], **options), matches, descriptor
+    priors = candidate_priors(matches, max_distance=max_distance, rdf_max_distance=rdf_max_distance)
+    return (priors[0] if priors else None), matches, descriptor
+
+
+def candidate_priors(
+    matches: Sequence[Any],
+    *,
+    max_distance: float | None = None,
+    rdf_max_distance: float | None = None,
+) -> list[TemplatePrior]:
+    """Every match as a prior, in order, each used up to the threshold of the descriptor
+    it was ranked by (the measured defaults unless given); for :func:`choose_prior`."""
+    priors = []
+    for match in matches:
+        limit = rdf_max_distance if match.vector == "rdf" else max_distance
+        options = {} if limit is None else {"max_distance": limit}  # else the measured one
+        priors.append(TemplatePrior.from_match(match, **options))
+    return priors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -113,7 +115,7 @@ def _benchmark_sample(tmp_path, **spec):
     from reconstruction.bench.dataset import SampleSpec
     from reconstruction.io import read_micrograph
 
-    spec = SampleSpec(pixel_size_A=0.1, mode="idpc", simulator="fast", **spec)
+    spec = SampleSpec(**{"pixel_size_A": 0.1, "mode": "idpc", "simulator": "fast", **spec})
     build_sample(spec, tmp_path)
     folder = tmp_path / spec.sample_id
     data = np.asarray(read_micrograph(folder / "image.tif").data, float)
@@ -260,3 +262,59 @@ def test_a_repeat_shorter_than_any_cell_is_read_on_a_matching_template_cell():
     far = TemplatePrior(b2, id="B2-chains", distance=0.4)  # not a match: the error stands
     with pytest.raises(ImplausiblePixelSize):
         reconstruct(image, pixel_size_A=0.1, elements="B", prior=far)
+
+
+def _library_prior(template_id: str, distance: float) -> TemplatePrior:
+    from reconstruction.data import monolayer
+
+    return TemplatePrior(monolayer(template_id), id=template_id, distance=distance)
+
+
+def test_of_templates_that_fit_the_one_whose_contrasts_follow_the_image_is_used(tmp_path):
+    # Benchmark sample 0353 of the fast 450 HAADF set (seed 0): MnCo2O6 at 1.1e4 e/Å².
+    # MnCo3O8 describes nearer (0.0005 vs 0.0022) and fits the cation lattice too, but
+    # the image shows one Mn (Z 25) dimmer than two Co (Z 27) in every three cations.
+    from reconstruction.metrics.scores import score_sample
+
+    data, truth = _benchmark_sample(
+        tmp_path, sample_id="0353-2dlam-MnCo2O6-1", structure_id="2dlam-MnCo2O6-1", tier=3,
+        dose_e_per_A2=11297.4, rotation_deg=113.87, shape_px=512, seed=1644020018,
+        mode="haadf",
+    )  # fmt: skip
+    priors = [_library_prior("2dlam-MnCo3O8-1", 0.0005),
+              _library_prior("2dlam-MnCo2O6-1", 0.0022)]  # fmt: skip
+    nearest = reconstruct(data, pixel_size_A=0.1, elements="Co,Mn,O", mode="haadf",
+                          prior=priors[0])  # fmt: skip
+    assert nearest.prior["accepted"] and nearest.formula == "MnCo3O8"
+    result = reconstruct(data, pixel_size_A=0.1, elements="Co,Mn,O", mode="haadf",
+                         prior=priors)  # fmt: skip
+    assert result.prior["id"] == "2dlam-MnCo2O6-1" and result.formula == "Mn(CoO3)2"
+    assert result.prior["contrast_misfit"] < nearest.prior["contrast_misfit"] / 2
+    assert any("used over the nearer 2dlam-MnCo3O8-1" in w for w in result.warnings)
+    assert score_sample(result.structure, truth).structure_success
+
+
+def test_a_farther_template_replaces_a_near_one_only_when_its_contrasts_fit_clearly_better(
+    tmp_path, image
+):
+    # Benchmark sample 0356 (HAADF, seed 0): TiMn2O6. The right template describes at
+    # 0.233 (its high-dose render shows the Ti ordering, the image's descriptor hardly
+    # does); the near one, TiMn3O8 (0.001), leaves 27 times more contrast unexplained.
+    data, _ = _benchmark_sample(
+        tmp_path, sample_id="0356-2dlam-TiMn2O6-1", structure_id="2dlam-TiMn2O6-1", tier=3,
+        dose_e_per_A2=13750.2, rotation_deg=25.754, shape_px=832, seed=1427375284,
+        mode="haadf",
+    )  # fmt: skip
+    far = replace(_library_prior("2dlam-TiMn2O6-1", 0.233), max_distance=0.05)
+    result = reconstruct(data, pixel_size_A=0.1, elements="Mn,O,Ti", mode="haadf",
+                         prior=[_library_prior("2dlam-TiMn3O8-1", 0.001), far])  # fmt: skip
+    assert result.prior["id"] == "2dlam-TiMn2O6-1" and result.formula == "TiMn2O6"
+    assert any("descriptor distance 0.233" in w for w in result.warnings)
+    # Where the near template explains the image (MoS2), a far one that also fits does
+    # not replace it.
+    mos2 = TemplatePrior(STRUCTURES["MoS2-2H"](), id="MoS2-2H", distance=0.001)
+    stretched = STRUCTURES["MoS2-2H"]()  # the same columns, one sulfur per column
+    del stretched[[a.index for a in stretched if a.symbol == "S"][1:]]
+    other = TemplatePrior(stretched, id="MoS", distance=0.3)
+    kept = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", prior=[mos2, other])
+    assert kept.prior["id"] == "MoS2-2H" and kept.formula == "MoS2"
