@@ -114,11 +114,17 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
         extra["template"] = match.structure
         prior = _prior(match)
         if prior is not None:
-            extra["prior"] = prior
+            # The other matches too: of those that fit, the one whose column contrasts
+            # follow the image is used (reconstruction.stem2cif.prior.choose_prior).
+            others = [_prior(m) for m in state.matches if m.id != match.id]
+            extra["prior"] = [prior, *others]
     result = reconstruct(
         state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
         mode=state.mode, config=config, **extra,
     )  # fmt: skip
+    used = (getattr(result, "prior", None) or {}).get("id")
+    if match is not None and used not in (None, match.id):
+        match = _match(state, used)
     overlay = state.artifact("overlay.png")
     report.write_overlay(overlay, state.image, result)
     cif = state.artifact("structure.cif")
