@@ -311,10 +311,29 @@ def test_a_farther_template_replaces_a_near_one_only_when_its_contrasts_fit_clea
     assert result.prior["id"] == "2dlam-TiMn2O6-1" and result.formula == "TiMn2O6"
     assert any("descriptor distance 0.233" in w for w in result.warnings)
     # Where the near template explains the image (MoS2), a far one that also fits does
-    # not replace it.
+    # not replace it: one sulfur per column fits the sites, not their contrast.
+    image = noisy_image(STRUCTURES["MoS2-2H"](), rotation=12.0, dose=1.5e4, seed=4,
+                        mode="haadf")  # fmt: skip
     mos2 = TemplatePrior(STRUCTURES["MoS2-2H"](), id="MoS2-2H", distance=0.001)
-    stretched = STRUCTURES["MoS2-2H"]()  # the same columns, one sulfur per column
-    del stretched[[a.index for a in stretched if a.symbol == "S"][1:]]
-    other = TemplatePrior(stretched, id="MoS", distance=0.3)
-    kept = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", prior=[mos2, other])
+    single = STRUCTURES["MoS2-2H"]()
+    del single[[a.index for a in single if a.symbol == "S"][1:]]
+    other = TemplatePrior(single, id="MoS", distance=0.3)
+    kept = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", mode="haadf",
+                       prior=[mos2, other])  # fmt: skip
     assert kept.prior["id"] == "MoS2-2H" and kept.formula == "MoS2"
+    near_other = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", mode="haadf",
+                             prior=[mos2, replace(other, distance=0.001)])  # fmt: skip
+    assert near_other.prior["id"] == "MoS2-2H"
+    assert near_other.prior["contrast_misfit"] < 1e-2
+
+
+def test_in_idpc_the_nearest_template_that_fits_is_used_whatever_its_contrast(image):
+    # The iDPC contrasts of cations a few apart in Z follow the response less closely
+    # than they differ (CONTRAST_DECIDES): the nearest template is the one tried.
+    mos2 = TemplatePrior(STRUCTURES["MoS2-2H"](), id="MoS2-2H", distance=0.001)
+    single = STRUCTURES["MoS2-2H"]()
+    del single[[a.index for a in single if a.symbol == "S"][1:]]
+    first = TemplatePrior(single, id="MoS", distance=0.001)
+    result = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", prior=[first, mos2])
+    assert result.prior["id"] == "MoS"
+    assert not any("used over" in w for w in result.warnings)
