@@ -49,21 +49,20 @@ def potential_sampling_A(config: ImagingConfig, modes: tuple[str, ...]) -> float
     return min(MAX_POTENTIAL_SAMPLING_A, needed)
 
 
-def _detector(mode: str, config: ImagingConfig, rotation_deg: float | None = None):
-    """abTEM detector of ``mode``; iDPC's segments turned by ``rotation_deg`` (default
-    ``config.rotation_deg``) so that they stay fixed in that image's frame."""
+def _detector(mode: str, config: ImagingConfig):
+    """abTEM detector of ``mode``; iDPC's segments turned by ``config.rotation_deg`` so
+    that they stay fixed in that image's frame."""
     import abtem
 
     if mode == "com":
         return abtem.PixelatedDetector(max_angle=COM_MAX_ANGLE_MRAD)
     if mode == "idpc":
-        theta = config.rotation_deg if rotation_deg is None else rotation_deg
         return abtem.SegmentedDetector(
             nbins_radial=1,
             nbins_azimuthal=4,
             inner=config.segment_mrad[0],
             outer=config.segment_mrad[1],
-            rotation=-np.pi / 4 - np.radians(theta),
+            rotation=-np.pi / 4 - np.radians(config.rotation_deg),
         )
     inner, outer = config.haadf_mrad if mode == "haadf" else config.abf_mrad
     return abtem.AnnularDetector(inner=inner, outer=outer)

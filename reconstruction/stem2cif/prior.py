@@ -55,7 +55,7 @@ CONTRAST_MARGIN = 0.5
 #: Below this unexplained part (1 % rms of the site intensities) a template's contrasts
 #: explain the image to within its noise: templates under it are equally good (the
 #: nearer is used) and are never replaced by a farther one. Measured on HAADF: the right
-#: template leaves 2-6e-5, and farther ones with fewer light columns then fit the noise.
+#: template leaves 0-6e-5, and farther ones with fewer light columns then fit the noise.
 CONTRAST_FLOOR = 1e-4
 #: Imaging modes whose column intensities follow the atoms' response closely enough to
 #: choose between templates that fit (Z-contrast). In iDPC the phase contrast of cations
@@ -325,6 +325,8 @@ def fit_prior(
         return PriorFit(False, "the template lacks some of the given elements", **base)
     t_cell = np.array(t.cell)[:2, :2]
     centres, columns = template_columns(t)
+    # Z ** exponent for which columns could hide and the placement tie-break (measured
+    # with it); the element responses for how well the chosen placement's contrasts fit.
     contrast = _column_contrast(t, columns, mode)
     expected = _column_contrast(t, columns, mode, response)
     ghost, first = np.zeros(len(site_frac), bool), 0
@@ -492,39 +494,26 @@ def choose_prior(
     mode = context[-1]
     if mode not in CONTRAST_DECIDES:
         return try_prior(priors[0], measured, context, warnings)
-    first = None
-    fitted: list[tuple[PriorOutcome, list[str]]] = []
-    for prior in priors:
-        if not prior.usable:
-            continue
-        said: list[str] = []
-        outcome = try_prior(prior, measured, context, said)
-        first = first or outcome
-        if outcome.fit.accepted:
-            fitted.append((outcome, said))
+    near = _tried([p for p in priors if p.usable], measured, context)
+    fitted = [t for t in near if t[0].fit.accepted]
     if not fitted:
-        if first is None:
-            return try_prior(priors[0], measured, context, warnings)
-        return first
-    best, said = min(fitted, key=lambda f: max(unexplained(f[0].fit), CONTRAST_FLOOR))
-    farther = []
-    for prior in priors:
-        if prior.usable or unexplained(best.fit) <= CONTRAST_FLOOR:
-            continue
-        alt_said: list[str] = []
-        outcome = try_prior(prior.at_any_distance(), measured, context, alt_said)
-        if outcome.fit.accepted:
-            farther.append((outcome, alt_said))
-    if farther:
-        alt, alt_said = min(farther, key=lambda f: unexplained(f[0].fit))
-        if unexplained(alt.fit) <= CONTRAST_MARGIN * unexplained(best.fit):
-            warnings.append(
-                f"template {alt.fit.id} (descriptor distance {alt.fit.distance:.3f}) used "
-                f"over the nearer {best.fit.id}: its columns' contrasts follow the image "
-                f"(unexplained {unexplained(alt.fit):.4f} vs {unexplained(best.fit):.4f})"
-            )
-            warnings.extend(alt_said)
-            return alt
+        return near[0][0] if near else try_prior(priors[0], measured, context, warnings)
+    first = near[0][0]
+    best, said = min(fitted, key=lambda t: max(unexplained(t[0].fit), CONTRAST_FLOOR))
+    if unexplained(best.fit) > CONTRAST_FLOOR:
+        far = [p.at_any_distance() for p in priors if not p.usable]
+        farther = [t for t in _tried(far, measured, context) if t[0].fit.accepted]
+        if farther:
+            alt, alt_said = min(farther, key=lambda t: unexplained(t[0].fit))
+            if unexplained(alt.fit) <= CONTRAST_MARGIN * unexplained(best.fit):
+                warnings.append(
+                    f"template {alt.fit.id} (descriptor distance {alt.fit.distance:.3f}) "
+                    f"used over the nearer {best.fit.id}: its columns' contrasts follow the "
+                    f"image (unexplained {unexplained(alt.fit):.4f} vs "
+                    f"{unexplained(best.fit):.4f})"
+                )
+                warnings.extend(alt_said)
+                return alt
     if best is not first:
         why = (
             f"its columns' contrasts follow the image (unexplained "
@@ -535,6 +524,18 @@ def choose_prior(
         warnings.append(f"template {best.fit.id} used over the nearer {first.fit.id}: {why}")
     warnings.extend(said)
     return best
+
+
+def _tried(
+    priors: Sequence[TemplatePrior], measured: measure.Measured, context
+) -> list[tuple[PriorOutcome, list[str]]]:
+    """Each prior's :func:`try_prior` outcome with the warnings it gave (kept apart until
+    one is chosen)."""
+    tried = []
+    for prior in priors:
+        said: list[str] = []
+        tried.append((try_prior(prior, measured, context, said), said))
+    return tried
 
 
 def nearest_templates(

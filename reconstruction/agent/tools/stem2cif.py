@@ -78,19 +78,6 @@ def _template_ref(match, use: str = "structure") -> dict[str, Any]:
     }
 
 
-def _prior(match):
-    """The match as a template prior, where this STEM2CIF takes one (None otherwise)."""
-    import inspect
-
-    from reconstruction.stem2cif import reconstruct
-
-    if "prior" not in inspect.signature(reconstruct).parameters:
-        return None
-    from reconstruction.stem2cif.prior import TemplatePrior
-
-    return TemplatePrior.from_match(match)
-
-
 def _template_use(match, result) -> dict[str, Any] | None:
     """What the template gave: the whole structure (an accepted prior), the heights, or
     nothing (None)."""
@@ -112,17 +99,17 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
     extra = {}
     if match is not None:
         extra["template"] = match.structure
-        prior = _prior(match)
-        if prior is not None:
-            # The other matches too: of those that fit, the one whose column contrasts
-            # follow the image is used (reconstruction.stem2cif.prior.choose_prior).
-            others = [_prior(m) for m in state.matches if m.id != match.id]
-            extra["prior"] = [prior, *others]
+        from reconstruction.stem2cif.prior import candidate_priors
+
+        # The other matches too: of those that fit, the one whose column contrasts follow
+        # the image is used (reconstruction.stem2cif.prior.choose_prior).
+        others = [m for m in state.matches if m.id != match.id]
+        extra["prior"] = candidate_priors([match, *others])
     result = reconstruct(
         state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
         mode=state.mode, config=config, **extra,
     )  # fmt: skip
-    used = (getattr(result, "prior", None) or {}).get("id")
+    used = (result.prior or {}).get("id")
     if match is not None and used not in (None, match.id):
         match = _match(state, used)
     overlay = state.artifact("overlay.png")

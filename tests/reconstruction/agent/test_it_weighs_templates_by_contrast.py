@@ -3,15 +3,11 @@ used, and the step says which."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from reconstruction.agent.state import AgentState
 from reconstruction.agent.tools import call, default_tools
-from reconstruction.bench.build import build_sample
-from reconstruction.bench.dataset import SampleSpec
 from reconstruction.data import monolayer
 from reconstruction.descriptors import TemplateMatch
-from reconstruction.io import read_micrograph
+from tests.reconstruction.bench.samples import benchmark_sample
 
 
 def _match(template_id: str, distance: float) -> TemplateMatch:
@@ -25,13 +21,11 @@ def _match(template_id: str, distance: float) -> TemplateMatch:
 def test_the_match_whose_contrasts_follow_the_image_is_used(tmp_path):
     # Benchmark sample 0353 of the fast 450 HAADF set (seed 0): MnCo2O6 at 1.1e4 e/Å²;
     # MnCo3O8 describes nearer and fits its cation lattice, the contrasts tell them apart.
-    spec = SampleSpec(
-        sample_id="0353-2dlam-MnCo2O6-1", structure_id="2dlam-MnCo2O6-1", tier=3,
-        dose_e_per_A2=11297.4, rotation_deg=113.87, pixel_size_A=0.1, shape_px=512,
-        mode="haadf", simulator="fast", seed=1644020018,
+    image, _ = benchmark_sample(
+        tmp_path / "set", sample_id="0353-2dlam-MnCo2O6-1", structure_id="2dlam-MnCo2O6-1",
+        tier=3, dose_e_per_A2=11297.4, rotation_deg=113.87, shape_px=512, seed=1644020018,
+        mode="haadf",
     )  # fmt: skip
-    build_sample(spec, tmp_path / "set")
-    image = np.asarray(read_micrograph(tmp_path / "set" / spec.sample_id / "image.tif").data)
     state = AgentState(
         original=image, image=image, pixel_size_A=0.1, elements=["Co", "Mn", "O"],
         mode="haadf", artifacts_dir=tmp_path / "run",

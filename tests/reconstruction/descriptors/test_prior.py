@@ -10,6 +10,7 @@ import pytest
 from reconstruction.descriptors import ArrayRetriever
 from reconstruction.stem2cif import reconstruct
 from reconstruction.stem2cif.prior import TemplatePrior, retrieve_prior
+from tests.reconstruction.bench.samples import benchmark_sample
 from tests.reconstruction.descriptors.library import STRUCTURES, noisy_image, small_library
 
 
@@ -107,21 +108,6 @@ def test_template_basis_finds_sub_and_superlattices():
     assert template_basis(TemplatePrior(stretched), measured, 0.1) is None
 
 
-def _benchmark_sample(tmp_path, **spec):
-    """One sample of the fast benchmark set, rebuilt from its spec: (image, truth)."""
-    from ase.io import read
-
-    from reconstruction.bench.build import build_sample
-    from reconstruction.bench.dataset import SampleSpec
-    from reconstruction.io import read_micrograph
-
-    spec = SampleSpec(**{"pixel_size_A": 0.1, "mode": "idpc", "simulator": "fast", **spec})
-    build_sample(spec, tmp_path)
-    folder = tmp_path / spec.sample_id
-    data = np.asarray(read_micrograph(folder / "image.tif").data, float)
-    return data, read(folder / "truth.cif")
-
-
 def test_when_the_image_alone_fails_a_far_template_that_fits_is_used(tmp_path):
     # Benchmark sample 0350 of the fast 450 set (seed 0): NaGaH4 at 1.5e4 e/Å², whose
     # hydrogen columns make contrasts no site assignment explains; its descriptor is
@@ -129,7 +115,7 @@ def test_when_the_image_alone_fails_a_far_template_that_fits_is_used(tmp_path):
     from reconstruction.errors import ElementsInconsistent
     from reconstruction.metrics.scores import score_sample
 
-    data, truth = _benchmark_sample(
+    data, truth = benchmark_sample(
         tmp_path, sample_id="0350-2dm-3632", structure_id="2dm-3632", tier=3,
         dose_e_per_A2=15333.5, rotation_deg=38.822, shape_px=768, seed=254653849,
     )  # fmt: skip
@@ -149,7 +135,7 @@ def test_without_a_lattice_of_its_own_the_image_is_read_on_the_template_cell(tmp
     from reconstruction.errors import NoLatticeFound
     from reconstruction.metrics.scores import score_sample
 
-    data, truth = _benchmark_sample(
+    data, truth = benchmark_sample(
         tmp_path, sample_id="0029-2dm-5967", structure_id="2dm-5967", tier=1,
         dose_e_per_A2=53960.3, rotation_deg=85.186, shape_px=384, seed=553559058,
     )  # fmt: skip
@@ -276,7 +262,7 @@ def test_of_templates_that_fit_the_one_whose_contrasts_follow_the_image_is_used(
     # the image shows one Mn (Z 25) dimmer than two Co (Z 27) in every three cations.
     from reconstruction.metrics.scores import score_sample
 
-    data, truth = _benchmark_sample(
+    data, truth = benchmark_sample(
         tmp_path, sample_id="0353-2dlam-MnCo2O6-1", structure_id="2dlam-MnCo2O6-1", tier=3,
         dose_e_per_A2=11297.4, rotation_deg=113.87, shape_px=512, seed=1644020018,
         mode="haadf",
@@ -300,7 +286,7 @@ def test_a_farther_template_replaces_a_near_one_only_when_its_contrasts_fit_clea
     # Benchmark sample 0356 (HAADF, seed 0): TiMn2O6. The right template describes at
     # 0.233 (its high-dose render shows the Ti ordering, the image's descriptor hardly
     # does); the near one, TiMn3O8 (0.001), leaves 27 times more contrast unexplained.
-    data, _ = _benchmark_sample(
+    data, _ = benchmark_sample(
         tmp_path, sample_id="0356-2dlam-TiMn2O6-1", structure_id="2dlam-TiMn2O6-1", tier=3,
         dose_e_per_A2=13750.2, rotation_deg=25.754, shape_px=832, seed=1427375284,
         mode="haadf",
