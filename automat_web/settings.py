@@ -134,11 +134,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Browser libraries come from the npm registry (frontend/package.json) and are served by us.
-STATICFILES_DIRS = [
-    BASE_DIR / "frontend" / "static",
-    ("vendor/htmx", BASE_DIR / "frontend" / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/3dmol", BASE_DIR / "frontend" / "node_modules" / "3dmol" / "build"),
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
+# Browser libraries come from the npm registry (frontend/package.json) and are served by us:
+# only the files the pages load, not the packages' folders (see automat_web/static_finders.py).
+NODE_MODULES = BASE_DIR / "frontend" / "node_modules"
+VENDOR_STATIC = {
+    "vendor/htmx": (NODE_MODULES / "htmx.org" / "dist", ["htmx.min.js"]),
+    "vendor/3dmol": (
+        NODE_MODULES / "3dmol" / "build",
+        ["3Dmol-min.js", "3Dmol-min.js.LICENSE.txt"],  # the file its header names
+    ),
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "automat_web.static_finders.VendorFinder",
 ]
 # Hashed, compressed files once ``collectstatic`` has run (``make run`` does); before that
 # (tests, development) the files are served straight from the finders.
