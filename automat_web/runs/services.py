@@ -52,15 +52,6 @@ class RunRejected(Exception):
 # --- creating, cancelling, rerunning -------------------------------------------------------
 
 
-def imaging_mode(sample: Sample) -> str:
-    """The agent's imaging mode for the sample's signal (iDPC unless the signal says so)."""
-    name = sample.signal.name.lower()
-    for mode in ("haadf", "abf"):
-        if mode in name:
-            return mode
-    return "idpc"
-
-
 def create_run(
     sample: Sample, policy: str = "rules", *, requested_by: AbstractBaseUser | None = None
 ) -> Run:
@@ -77,7 +68,7 @@ def create_run(
         run = Run.objects.create(
             sample=sample,
             policy=policy,
-            mode=imaging_mode(sample),
+            mode=sample.imaging_mode,
             requested_by=requested_by if requested_by and requested_by.pk else None,
             celery_task_id=str(uuid.uuid4()),
         )

@@ -25,6 +25,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--pixel-size", type=float, default=None, help="[Å/px], overrides the file's calibration"
     )
+    parser.add_argument(
+        "--mode", default=None, choices=["haadf", "idpc", "abf"],
+        help="imaging mode (default: what the file's signal says, else idpc)",
+    )  # fmt: skip
     parser.add_argument("--user", default=None, help="owner (default: the admin user)")
     parser.add_argument("--group", default=None, help="lab group (default: the user's first)")
     parser.add_argument("--name", default="", help="sample name (default: the file name)")
@@ -65,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             name=args.name,
             elements=args.elements,
             pixel_size_A=args.pixel_size,
+            mode=args.mode,
         )
         sample = outcome.sample
         run = sample.runs.first() if outcome.created else None

@@ -7,6 +7,9 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from automat_web.accounts.groups import lab_groups
 from reconstruction.chemistry import UnknownElement, parse_elements
+from reconstruction.io.calibration import user_calibration
+from reconstruction.io.errors import IngestError
+from reconstruction.io.modes import IMAGING_MODES
 
 STACK_CHOICES = [
     ("", "— (single image)"),
@@ -24,6 +27,9 @@ def _stack_value(mode: str, frame: int | None) -> str | None:
     return mode
 
 
+MODE_CHOICES = [("", "— as the file says (iDPC if it does not)"), *IMAGING_MODES.items()]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         help_text="TIFF, PNG/JPEG, DM3/DM4, Velox or Berkeley EMD, SER, MRC or NumPy .npy",
@@ -38,6 +44,12 @@ class UploadForm(forms.Form):
         required=False,
         label="Pixel size (Å/px)",
         help_text="Leave empty to use the file's calibration.",
+    )
+    mode = forms.ChoiceField(
+        choices=MODE_CHOICES,
+        required=False,
+        label="Imaging mode",
+        help_text="How the image was recorded: every step reads the contrast so.",
     )
     stack = forms.ChoiceField(choices=STACK_CHOICES, required=False, label="If a stack")
     frame = forms.IntegerField(required=False, min_value=0, label="Frame (for “one frame”)")
@@ -55,8 +67,8 @@ class UploadForm(forms.Form):
 
     def clean_pixel_size_A(self) -> float | None:
         value = self.cleaned_data["pixel_size_A"]
-        if value is not None and not value > 0:
-            raise forms.ValidationError("the pixel size must be a positive number of Å per pixel")
+        if value is not None:
+            _check_pixel_size(value)
         return value
 
     @property
@@ -76,9 +88,20 @@ class PixelSizeForm(forms.Form):
         if not data.get("use_file"):
             if px is None:
                 raise forms.ValidationError("enter a pixel size in Å per pixel")
-            if not px > 0:
-                raise forms.ValidationError("the pixel size must be a positive number")
+            _check_pixel_size(px)
         return data
+
+
+class ModeForm(forms.Form):
+    mode = forms.ChoiceField(choices=MODE_CHOICES, required=False, label="Imaging mode")
+
+
+def _check_pixel_size(value: float) -> None:
+    """The same rule as every other way in (``reconstruction.io.user_calibration``)."""
+    try:
+        user_calibration(value)
+    except IngestError as exc:
+        raise forms.ValidationError(str(exc)) from None
 
 
 class SignalForm(forms.Form):

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from automat_web.accounts.groups import lab_groups
 from automat_web.lib.blobstore import BlobStore
-from reconstruction.io.types import Calibration, FileInfo
+from reconstruction.io.modes import DEFAULT_MODE, IMAGING_MODES
+from reconstruction.io.types import PLAUSIBLE_PIXEL_SIZE_A, Calibration, FileInfo
 
 #: File suffix of a stored original, by detected format (for people browsing the store).
 ORIGINAL_SUFFIX = {
@@ -57,16 +58,23 @@ class Micrograph(models.Model):
         return blob_store().path(self.sha256, ORIGINAL_SUFFIX.get(self.format, ""))
 
 
+#: A sample with a plausible pixel size and a working image (``Sample.is_ready`` in SQL).
+_READY = Q(
+    pixel_size_A__gte=PLAUSIBLE_PIXEL_SIZE_A[0],
+    pixel_size_A__lte=PLAUSIBLE_PIXEL_SIZE_A[1],
+) & ~Q(working_sha256="")
+
+
 class SampleQuerySet(models.QuerySet["Sample"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SampleQuerySet:
         """The samples of the lab groups ``user`` belongs to (none for anonymous users)."""
         return self.filter(group__in=lab_groups(user))
 
     def needing_input(self) -> SampleQuerySet:
-        return self.filter(Q(pixel_size_A__isnull=True) | Q(working_sha256=""))
+        return self.exclude(_READY)
 
     def ready(self) -> SampleQuerySet:
-        return self.exclude(pixel_size_A__isnull=True).exclude(working_sha256="")
+        return self.filter(_READY)
 
 
 class Sample(models.Model):
@@ -88,6 +96,17 @@ class Sample(models.Model):
     signal_index = models.PositiveIntegerField(default=0)
     stack_mode = models.CharField(
         max_length=32, blank=True, help_text='"sum", "align" or "frame:<i>"; "" for one image.'
+    )
+    imaging_mode = models.CharField(
+        max_length=8,
+        choices=list(IMAGING_MODES.items()),
+        default=DEFAULT_MODE,
+        help_text="How the image was recorded; every step of a run reads the contrast so.",
+    )
+    imaging_mode_source = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text='"user", "file:<signal name>", or "" when assumed (the file does not say).',
     )
     pixel_size_A = models.FloatField(null=True, blank=True, help_text="Pixel size [Å/px].")
     calibration_source = models.CharField(
@@ -131,9 +150,31 @@ class Sample(models.Model):
         missing = []
         if not self.working_sha256 and self.signal.is_stack:
             missing.append("stack")
-        if self.pixel_size_A is None:
+        if self.pixel_size_A is None or not self.pixel_size_plausible:
             missing.append("pixel_size")
         return missing
+
+    @property
+    def pixel_size_plausible(self) -> bool:
+        """Whether the pixel size is one at which atomic columns can be resolved (a file's
+        5 Å/px is a wrong calibration to correct, not one to process)."""
+        lo, hi = PLAUSIBLE_PIXEL_SIZE_A
+        return self.pixel_size_A is not None and lo <= self.pixel_size_A <= hi
+
+    @property
+    def imaging_mode_label(self) -> str:
+        return IMAGING_MODES.get(self.imaging_mode, self.imaging_mode)
+
+    @property
+    def imaging_mode_note(self) -> str:
+        """Where the imaging mode came from, in words."""
+        if self.imaging_mode_source == "user":
+            return "entered by a user"
+        if self.imaging_mode_source.startswith("file:"):
+            return f"from the file's signal “{self.imaging_mode_source[5:]}”"
+        return "assumed: the file does not say; change it if the image is not " + (
+            self.imaging_mode_label
+        )
 
     @property
     def is_ready(self) -> bool:

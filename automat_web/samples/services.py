@@ -29,6 +29,7 @@ from reconstruction.chemistry import UnknownElement, parse_elements
 from reconstruction.io import probe, read_micrograph, thumbnail_png
 from reconstruction.io.calibration import user_calibration
 from reconstruction.io.errors import IngestError
+from reconstruction.io.modes import DEFAULT_MODE, check_mode, mode_from_signal
 from reconstruction.io.types import Calibration, FileInfo
 
 
@@ -66,11 +67,14 @@ def ingest_upload(
     pixel_size_A: float | None = None,
     signal: int | str | None = None,
     stack: str | None = None,
+    mode: str | None = None,
 ) -> UploadOutcome:
     """Check, read and store an uploaded micrograph as a new sample of ``group``.
 
     Re-uploading a file already in ``group`` returns the existing sample (``created`` is
     False); the same file uploaded into another group is stored once and linked.
+    ``mode``: the imaging mode (``haadf``, ``idpc``, ``abf``); None takes it from the
+    signal's name, or assumes iDPC when the file does not say.
     Raises UploadRejected with a message for the user when the file cannot be used.
     """
     if not owner.groups.filter(pk=group.pk).exists():
@@ -79,6 +83,7 @@ def ingest_upload(
         element_list = parse_elements(elements)
     except UnknownElement as exc:
         raise UploadRejected(str(exc)) from None
+    user_mode = _checked_mode(mode) if mode else None
     size = path.stat().st_size
     _check_size(size)
     sha256 = sha256_file(path)
@@ -120,6 +125,7 @@ def ingest_upload(
             elements=element_list,
         )
         _apply(sample, info, signal_index, stack, rendition, pixel_size_A)
+        _apply_mode(sample, user_mode)
         sample.save()
     _start_processing(sample, owner)
     return UploadOutcome(sample, True, f"Uploaded “{sample.name}”.")
@@ -142,6 +148,15 @@ def set_pixel_size(sample: Sample, pixel_size_A: float | None) -> Sample:
     return sample
 
 
+def set_imaging_mode(sample: Sample, mode: str | None) -> Sample:
+    """Set the imaging mode a user chose, or go back to the file's (None). Applies to the
+    runs started from now on (a finished run keeps the mode it ran with)."""
+    _apply_mode(sample, _checked_mode(mode) if mode else None)
+    sample.save(update_fields=["imaging_mode", "imaging_mode_source", "updated"])
+    _start_processing(sample)
+    return sample
+
+
 def choose_signal(sample: Sample, signal: int | str, stack: str | None) -> Sample:
     """Re-derive the working image from another signal of the file or another stack choice."""
     micrograph = sample.micrograph
@@ -151,6 +166,8 @@ def choose_signal(sample: Sample, signal: int | str, stack: str | None) -> Sampl
     user_px = sample.pixel_size_A if keep_user else None
     rendition = _render(micrograph.original_path, info, signal_index, stack, user_px)
     _apply(sample, info, signal_index, stack, rendition, user_px)
+    if sample.imaging_mode_source != "user":  # the new signal may say another mode
+        _apply_mode(sample, None)
     with transaction.atomic():
         sample.save()
         if rendition is not None and not micrograph.metadata:
@@ -240,6 +257,24 @@ def _render(
     working = store.put_bytes(buffer.getvalue(), suffix=WORKING_SUFFIX)
     thumb = store.put_bytes(thumbnail_png(micro.data), suffix=THUMBNAIL_SUFFIX)
     return _Rendition(working, thumb, micro.shape, micro.calibration, micro.metadata)
+
+
+def _checked_mode(mode: str) -> str:
+    try:
+        return check_mode(mode)
+    except ValueError as exc:
+        raise UploadRejected(str(exc)) from None
+
+
+def _apply_mode(sample: Sample, user_mode: str | None) -> None:
+    """The user's imaging mode, else the one the signal's name states, else the default."""
+    if user_mode:
+        sample.imaging_mode, sample.imaging_mode_source = user_mode, "user"
+        return
+    name = sample.signal.name
+    stated = mode_from_signal(name)
+    sample.imaging_mode = stated or DEFAULT_MODE
+    sample.imaging_mode_source = f"file:{name}"[:128] if stated else ""
 
 
 def _user_cal(pixel_size_A: float) -> Calibration:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from automat_web.accounts.groups import lab_groups
 from automat_web.runs.filters import filter_samples
 from automat_web.samples import services
-from automat_web.samples.forms import PixelSizeForm, SignalForm, UploadForm
+from automat_web.samples.forms import ModeForm, PixelSizeForm, SignalForm, UploadForm
 from automat_web.samples.models import Sample
 
 
@@ -90,6 +90,7 @@ def _ingest(request: HttpRequest, form: UploadForm) -> services.UploadOutcome | 
             elements=form.cleaned_data["elements"],
             pixel_size_A=form.cleaned_data["pixel_size_A"],
             stack=form.stack_value,
+            mode=form.cleaned_data["mode"] or None,
         )
     except services.UploadRejected as exc:
         form.add_error("file", str(exc))
@@ -115,6 +116,10 @@ def _detail_context(sample: Sample, **forms) -> dict:
             initial={"signal": sample.signal_index, "stack": sample.stack_mode.split(":")[0]},
         ),
         "file_calibration": sample.signal.calibration,
+        "mode_form": forms.get("mode_form")
+        or ModeForm(
+            initial={"mode": sample.imaging_mode if sample.imaging_mode_source == "user" else ""}
+        ),
     }
 
 
@@ -142,6 +147,22 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
         if status == 200
         else render(request, "samples/detail.html", context, status=status)
     )
+
+
+@login_required
+@require_POST
+def imaging_mode(request: HttpRequest, pk: int) -> HttpResponse:
+    sample = _visible(request, pk)
+    form = ModeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_imaging_mode(sample, form.cleaned_data["mode"] or None)
+            messages.success(request, f"Imaging mode: {sample.imaging_mode_label}.")
+            return redirect(sample)
+        except services.UploadRejected as exc:
+            form.add_error("mode", str(exc))
+    context = _detail_context(sample, mode_form=form)
+    return render(request, "samples/detail.html", context, status=400)
 
 
 @login_required

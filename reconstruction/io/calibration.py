@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .errors import InvalidCalibration
-from .types import Calibration
+from .types import PLAUSIBLE_PIXEL_SIZE_A, Calibration
 
 #: Length units [Å per unit], keyed by the spellings found in DM, Velox, SER, MRC,
 #: ImageJ and OME files (compared after ``.strip()``; case matters for ``m`` vs ``M``).
@@ -98,11 +98,19 @@ def calibration_from_scale(scale: float | None, unit: str | None, *, tag: str) -
 
 
 def user_calibration(pixel_size_A: float) -> Calibration:
-    """A pixel size entered by a person [Å/px]; raises InvalidCalibration if not usable."""
+    """A pixel size entered by a person [Å/px]; raises InvalidCalibration if not usable:
+    not a positive number, or outside :data:`PLAUSIBLE_PIXEL_SIZE_A` (a file may carry such
+    a value, and it is shown flagged; a person entering one has mistyped the unit)."""
     try:
         value = float(pixel_size_A)
     except (TypeError, ValueError):
         raise InvalidCalibration(f"pixel size {pixel_size_A!r} is not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise InvalidCalibration(f"pixel size must be a positive length in Å/px, got {value:g}")
+    lo, hi = PLAUSIBLE_PIXEL_SIZE_A
+    if not lo <= value <= hi:
+        raise InvalidCalibration(
+            f"pixel size {value:g} Å/px is outside {lo:g}–{hi:g} Å/px, the range of "
+            "atomic-resolution images (is it in nm, or pm?)"
+        )
     return Calibration(value, "user")

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from automat_web.samples.models import Sample
+from reconstruction.io.modes import IMAGING_MODES
 
 
 class SampleSerializer(serializers.ModelSerializer):
@@ -23,9 +24,9 @@ class SampleSerializer(serializers.ModelSerializer):
         model = Sample
         fields = [
             "id", "name", "original_filename", "notes", "owner", "group", "format", "sha256",
-            "elements", "signal", "stack_mode", "pixel_size_A", "calibration_source",
-            "calibration_note", "calibration_warning", "width_px", "height_px", "status",
-            "needs", "created", "updated", "links",
+            "elements", "signal", "stack_mode", "imaging_mode", "imaging_mode_source",
+            "pixel_size_A", "calibration_source", "calibration_note", "calibration_warning",
+            "width_px", "height_px", "status", "needs", "created", "updated", "links",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -56,9 +57,20 @@ class UploadSerializer(serializers.Serializer):
     pixel_size_A = serializers.FloatField(required=False, allow_null=True, default=None)
     signal = serializers.CharField(required=False, allow_blank=True, default="")
     stack = serializers.CharField(required=False, allow_blank=True, default="")
+    mode = serializers.ChoiceField(
+        choices=list(IMAGING_MODES), required=False, allow_blank=True, default="",
+        help_text="Imaging mode (haadf, idpc, abf); empty: as the file's signal says, else idpc.",
+    )  # fmt: skip
 
 
 class CalibrationSerializer(serializers.Serializer):
     pixel_size_A = serializers.FloatField(
         allow_null=True, help_text="Pixel size [Å/px]; null goes back to the file's."
     )
+
+
+class ModeSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=list(IMAGING_MODES), allow_blank=True, allow_null=True,
+        help_text="Imaging mode; empty or null goes back to what the file says.",
+    )  # fmt: skip

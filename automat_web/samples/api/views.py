@@ -18,6 +18,7 @@ from automat_web.runs.filters import filter_samples
 from automat_web.samples import services
 from automat_web.samples.api.serializers import (
     CalibrationSerializer,
+    ModeSerializer,
     SampleSerializer,
     UploadSerializer,
 )
@@ -73,6 +74,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 pixel_size_A=data["pixel_size_A"],
                 signal=data["signal"] or None,
                 stack=data["stack"] or None,
+                mode=data["mode"] or None,
             )
         except services.UploadRejected as exc:
             raise ValidationError({"file": [str(exc)]}) from None
@@ -89,4 +91,12 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             services.set_pixel_size(sample, entered.validated_data["pixel_size_A"])
         except services.UploadRejected as exc:
             raise ValidationError({"pixel_size_A": [str(exc)]}) from None
+        return Response(SampleSerializer(sample, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"], url_path="imaging-mode", serializer_class=ModeSerializer)
+    def imaging_mode(self, request: Request, pk: str | None = None) -> Response:
+        sample = self.get_object()
+        entered = ModeSerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        services.set_imaging_mode(sample, entered.validated_data["mode"] or None)
         return Response(SampleSerializer(sample, context={"request": request}).data)
