@@ -35,11 +35,15 @@ class Run(models.Model):
         QUEUED = "queued"
         RUNNING = "running"
         SUCCEEDED = "succeeded"
+        NEEDS_REVIEW = "needs_review", "needs review"
         FAILED = "failed"
         CANCELLED = "cancelled"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    FINISHED = (Status.SUCCEEDED, Status.NEEDS_REVIEW, Status.FAILED, Status.CANCELLED)
+    #: Runs that end with a structure: ``needs_review`` keeps the one that failed a check of
+    #: the quality gate, for a person to judge.
+    WITH_STRUCTURE = (Status.SUCCEEDED, Status.NEEDS_REVIEW)
 
     sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="runs")
     requested_by = models.ForeignKey(
@@ -84,6 +88,11 @@ class Run(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def review_checks(self) -> list[dict]:
+        """The quality gate's checks of the run's structure (``result.json``'s ``review``)."""
+        return list((self.result or {}).get("review", []))
 
     @property
     def duration_s(self) -> float | None:

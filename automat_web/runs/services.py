@@ -191,7 +191,7 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
     except Exception:
         log.exception("run %s failed unexpectedly", run.pk)
         return _fail(run, attempt, "unexpected error:\n" + traceback.format_exc(limit=20))
-    if stopper.timed_out and result.status != "succeeded":
+    if stopper.timed_out and result.status not in ("succeeded", "needs_review"):
         return _fail(run, attempt, _time_limit_message())
     return _finish(run, attempt, result)
 
@@ -314,10 +314,12 @@ def _store(path: Path) -> tuple[str, str, int]:
 
 
 def _finish(run: Run, attempt: int, result) -> Run:
-    """Record the agent's result: the run's final state and, on success, its Structure, in
-    one transaction and only if this attempt still owns the run."""
+    """Record the agent's result: the run's final state and, when it has one (succeeded, or
+    needs review), its Structure, in one transaction and only if this attempt still owns
+    the run."""
     status = {
         "succeeded": Run.Status.SUCCEEDED,
+        "needs_review": Run.Status.NEEDS_REVIEW,
         "cancelled": Run.Status.CANCELLED,
     }.get(result.status, Run.Status.FAILED)
     payload = json_safe(result.as_dict())
@@ -326,13 +328,13 @@ def _finish(run: Run, attempt: int, result) -> Run:
         if locked.attempts != attempt or locked.status != Run.Status.RUNNING:
             log.warning("run %s attempt %s was superseded; result dropped", run.pk, attempt)
             return locked
-        if status == Run.Status.SUCCEEDED and result.cif:
+        if status in Run.WITH_STRUCTURE and result.cif:
             Structure.objects.get_or_create(run=locked, defaults=structure_fields(result))
-        elif status == Run.Status.SUCCEEDED:
+        elif status in Run.WITH_STRUCTURE:
             status = Run.Status.FAILED
         locked.status = status
         locked.error = _error_text(status, result)
-        locked.progress = 1.0 if status == Run.Status.SUCCEEDED else locked.progress
+        locked.progress = 1.0 if status in Run.WITH_STRUCTURE else locked.progress
         locked.timings_s = json_safe(result.timings_s or {})
         locked.matches = json_safe(result.matches or [])
         locked.result = payload
@@ -479,6 +481,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "policy": run.policy,
         "attempts": run.attempts,
         "error": run.error or None,
+        "review": (run.result or {}).get("review", []),
         "steps": steps,
         "formula": structure.formula if structure else None,
         "spacegroup": structure.spacegroup if structure else None,

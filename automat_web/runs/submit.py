@@ -2,8 +2,9 @@
 into the portal and queue the agent, through the same services as the upload page.
 
 Prints the run as JSON: at once (queued), or with ``--wait`` when it has finished
-(status, steps, formula, energy). Exit status 0 when queued or succeeded, 1 when the run
-failed or was cancelled, 2 when the file or the options were refused.
+(status, steps, formula, energy, the quality gate's review). Exit status 0 when queued or
+succeeded, 1 when the run failed or was cancelled, 2 when the file or the options were
+refused, 3 when the run ended with a structure that needs review.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if args.wait and run.is_active:
         print(f"{PROG}: run {run.pk} still {run.status} after {timeout:g} s", file=sys.stderr)
         return 1
+    if run.status == "needs_review":
+        print(f"{PROG}: run {run.pk} {run.error}", file=sys.stderr)
+        return 3
     return 0 if run.status in ("queued", "running", "succeeded") else 1
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ase import Atoms
 
-STATUSES = ("succeeded", "failed", "cancelled")
+STATUSES = ("succeeded", "needs_review", "failed", "cancelled")
 
 
 @dataclass
@@ -90,9 +90,11 @@ class AgentResult:
     Attributes
     ----------
     status : str
-        ``"succeeded"``, ``"failed"`` or ``"cancelled"``.
+        ``"succeeded"`` (a structure that passed every check of the quality gate),
+        ``"needs_review"`` (a structure that failed one: kept, with the reasons),
+        ``"failed"`` (no structure) or ``"cancelled"``.
     error : str or None
-        Why the run failed or stopped.
+        Why the run failed, stopped or needs review.
     policy : str
         ``"rules"`` or ``"llm"`` (or a custom policy's name).
     steps : list of StepRecord
@@ -118,6 +120,8 @@ class AgentResult:
         Top-k template matches (``TemplateMatch.as_dict()``).
     timings_s : dict
         Seconds per tool (summed over calls) and ``total``.
+    review : list of dict
+        The quality gate's checks of the final structure (``GateCheck.as_dict()``).
     """
 
     status: str
@@ -134,6 +138,7 @@ class AgentResult:
     template: dict[str, Any] | None = None
     matches: list[dict[str, Any]] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    review: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -153,6 +158,7 @@ class AgentResult:
             "template": self.template,
             "matches": list(self.matches),
             "timings_s": dict(self.timings_s),
+            "review": [dict(c) for c in self.review],
             "cif": self.cif,
             "steps": [s.as_dict() for s in self.steps],
         }
@@ -182,4 +188,5 @@ class AgentResult:
             template=d.get("template"),
             matches=list(d.get("matches", [])),
             timings_s=dict(d.get("timings_s", {})),
+            review=[dict(c) for c in d.get("review", [])],
         )

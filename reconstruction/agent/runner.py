@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from reconstruction.agent.gate import GateConfig, review, verdict
 from reconstruction.agent.policies.base import Action, Finish, Policy, RunView
 from reconstruction.agent.records import AgentResult, StepRecord
 from reconstruction.agent.state import AgentState
@@ -48,6 +49,7 @@ def run_agent(
     energy_model: str | None = None,
     relax: bool = True,
     llm: Any = None,
+    gate: GateConfig | None = None,
 ) -> AgentResult:
     """Turn one micrograph into a structure and its energy, step by step.
 
@@ -77,11 +79,16 @@ def run_agent(
         Relax before scoring the energy.
     llm : LLMSettings, optional
         Endpoint of the ``"llm"`` policy.
+    gate : GateConfig, optional
+        Thresholds of the quality gate (:mod:`reconstruction.agent.gate`).
 
     Returns
     -------
     AgentResult
-        Never raises for a failing tool or bad image: those make a failed result.
+        Never raises for a failing tool or bad image: those make a failed result. A
+        structure that fails a check of the quality gate ends ``needs_review``, with the
+        structure kept and the reasons in ``error`` and ``review`` (``failed`` when the
+        image shows no lattice at all).
     """
     pol = make_policy(policy, llm)
     artifacts_dir = Path(artifacts_dir)
@@ -104,7 +111,7 @@ def run_agent(
     steps: list[StepRecord] = []
     view = RunView(tools=tools, steps=steps, state=state)
     start = time.perf_counter()
-    status, error = "failed", None
+    status, error, checks = "failed", None, []
     while True:
         if should_stop is not None and should_stop():
             status, error = "cancelled", "cancelled"
@@ -114,8 +121,7 @@ def run_agent(
         except StopIteration:
             decision = Finish(False, "the policy stopped without a decision")
         if isinstance(decision, Finish):
-            status = "succeeded" if decision.ok and state.candidate is not None else "failed"
-            error = None if status == "succeeded" else (decision.error or "no structure")
+            status, error, checks = _verdict(decision, state, steps, gate)
             break
         if len(steps) >= pol.max_steps:
             status, error = "failed", f"step limit reached ({pol.max_steps} tool calls)"
@@ -126,11 +132,21 @@ def run_agent(
         if on_step is not None:
             on_step(step)
     result = _result(status, error, pol.name, steps, state)
+    result.review = [c.as_dict() for c in checks]
     result.timings_s["total"] = round(time.perf_counter() - start, 3)
     if result.cif:
         (artifacts_dir / "structure.cif").write_text(result.cif)
     transcript.write(artifacts_dir)
     return result
+
+
+def _verdict(decision: Finish, state: AgentState, steps, gate: GateConfig | None):
+    """(status, error, gate checks) of a run its policy finished."""
+    if not decision.ok or state.candidate is None:
+        return "failed", decision.error or "no structure", []
+    checks = review(state, steps, gate)
+    status, error = verdict(checks)
+    return status, error, checks
 
 
 def _run_step(tools, state: AgentState, action: Action, index: int) -> StepRecord:
@@ -159,6 +175,7 @@ def _run_step(tools, state: AgentState, action: Action, index: int) -> StepRecor
 
 def _check_inputs(image, pixel_size_A, elements, mode) -> str | None:
     from reconstruction.chemistry import UnknownElement, parse_elements
+    from reconstruction.io.types import PLAUSIBLE_PIXEL_SIZE_A
     from reconstruction.simulate.config import MODES
 
     arr = np.asarray(image)
@@ -169,6 +186,12 @@ def _check_inputs(image, pixel_size_A, elements, mode) -> str | None:
     ok = isinstance(pixel_size_A, int | float) and math.isfinite(pixel_size_A)
     if not ok or pixel_size_A <= 0:
         return f"pixel size must be a positive number of Å per pixel, got {pixel_size_A!r}"
+    lo, hi = PLAUSIBLE_PIXEL_SIZE_A
+    if not lo <= pixel_size_A <= hi:
+        return (
+            f"a pixel size of {pixel_size_A:g} Å/px is outside the {lo:g}-{hi:g} Å/px at which "
+            "atomic columns can be resolved: check the calibration"
+        )
     if mode not in MODES:
         return f"mode must be one of {MODES}, got {mode!r}"
     try:
@@ -183,7 +206,7 @@ def _result(status, error, policy, steps, state: AgentState) -> AgentResult:
     timings: dict[str, float] = {}
     for s in steps:
         timings[s.tool] = round(timings.get(s.tool, 0.0) + s.duration_s, 4)
-    cand = state.candidate if status == "succeeded" else None
+    cand = state.candidate if status in ("succeeded", "needs_review") else None
     return AgentResult(
         status=status,
         error=error,

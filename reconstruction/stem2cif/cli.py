@@ -50,7 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--references", default=None, help="elemental references: fitted (default), elemental"
     )
-    parser.add_argument("--mode", default="idpc", choices=["idpc", "haadf", "abf"])
+    parser.add_argument(
+        "--mode", default=None, choices=["idpc", "haadf", "abf"],
+        help="imaging mode (default: what the file's signal is called, else idpc)",
+    )  # fmt: skip
     parser.add_argument("--template", default=None, help="structure file to take heights from")
     parser.add_argument(
         "--templates", nargs="?", const="", default=None, metavar="DUMP",
@@ -106,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         t0 = time.perf_counter()
         micrograph = _read(args)
+        step_args["mode"] = args.mode
         image = micrograph.data
         timings["read"] = round(time.perf_counter() - t0, 4)
         result = _reconstruct(args, micrograph)
@@ -152,6 +156,7 @@ def _run_agent(args: argparse.Namespace, out: Path) -> int:
         if args.template:
             raise ValueError("--template is not used with --agent (it matches templates itself)")
         micrograph = _read(args)
+        step_args["mode"] = args.mode
     except Exception as exc:
         reason = _reason(exc)
         _write_failure(out, reason, step_args, {})
@@ -180,7 +185,7 @@ def _run_agent(args: argparse.Namespace, out: Path) -> int:
         _write_overlay(out / "overlay.png", micrograph.data, None)
     if result.status != "succeeded":
         print(f"{PROG}: {result.error}", file=sys.stderr)
-        return 1
+        return 3 if result.status == "needs_review" else 1
     return 0
 
 
@@ -198,6 +203,11 @@ def _read(args: argparse.Namespace):
         raise ImplausiblePixelSize(
             f"{args.image} carries no pixel size{note}: pass --pixel-size in Å per pixel"
         )
+    if args.mode is None:  # what the file calls its signal, else the default
+        from reconstruction.io.modes import DEFAULT_MODE, mode_from_signal
+
+        name = micrograph.info.signals[micrograph.signal].name
+        args.mode = mode_from_signal(name) or DEFAULT_MODE
     return micrograph
 
 

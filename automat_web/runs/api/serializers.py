@@ -49,10 +49,15 @@ class RunSerializer(serializers.ModelSerializer):
         model = Run
         fields = [
             "id", "sample", "status", "policy", "mode", "progress", "attempts",
-            "cancel_requested", "error", "timings_s", "matches", "created", "started",
+            "cancel_requested", "error", "review", "timings_s", "matches", "created", "started",
             "finished", "structure", "steps", "links",
         ]  # fmt: skip
         read_only_fields = fields
+
+    review = serializers.ListField(
+        source="review_checks", read_only=True,
+        help_text="The quality gate's checks: name, ok, detail, value, threshold, fatal.",
+    )  # fmt: skip
 
     def get_structure(self, run: Run) -> int | None:
         structure = getattr(run, "structure", None)

@@ -1,0 +1,227 @@
+"""The quality gate: may a run that produced a structure call itself ``succeeded``?
+
+A run ends ``succeeded`` only when every check below passes. A failed *fatal* check (the
+image shows no lattice at all) ends it ``failed`` with no structure: nothing in it can have
+been read from the image. Any other failed check ends it ``needs_review`` with the structure
+kept and each failed check's reason in words. The
+checks are independent of how the structure was made (STEM2CIF, a template adopted, an
+LLM's choice):
+
+- ``steps``: no tool crashed on the way (an unexpected error is a bug, and a result
+  reached around it has not been through the run that was planned);
+- ``lattice_seen``: the recorded image shows a Bragg peak well above its spectrum's
+  background (noise and amorphous films show none), and the lattice STEM2CIF fitted
+  explains the bright spots it found;
+- ``forward_model``: the structure simulated under the image's conditions (pixel size,
+  field, imaging mode, pose measured from the image) correlates with the image;
+- ``composition``: the structure holds every element entered and no other; when the
+  template library knows monolayers of exactly these elements, its stoichiometry is one
+  of theirs (a stoichiometry the library has never seen is reported, not refused);
+- ``scale``: when a known monolayer has the same formula, the structure's area per atom
+  agrees with it (a wrong pixel size scales every length: 10 % off in pixel size is 21 %
+  in area).
+
+Thresholds are :class:`GateConfig` fields; how they were measured is in
+``docs/benchmarks/quality-gate.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from reconstruction.agent.state import AgentState
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Thresholds of the quality gate.
+
+    Attributes
+    ----------
+    min_bragg_contrast : float
+        Strongest Bragg peak over its spectral background
+        (:func:`~reconstruction.stem2cif.scale.bragg_contrast`) below which the image shows
+        no lattice.
+    min_check_score : float
+        Normalised cross-correlation of simulation and image below which the structure
+        does not explain the image.
+    min_fraction_explained : float
+        Share of the bright spots STEM2CIF found that its lattice explains.
+    max_scale_error : float
+        Largest relative difference of the square root of the area per atom from the
+        nearest known monolayer of the same formula (a length error).
+    """
+
+    min_bragg_contrast: float = 20.0
+    min_check_score: float = 0.5
+    min_fraction_explained: float = 0.8
+    max_scale_error: float = 0.08
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """One check of the gate.
+
+    Attributes
+    ----------
+    name : str
+        ``steps``, ``lattice_seen``, ``forward_model``, ``composition`` or ``scale``.
+    ok : bool
+        Whether it passed.
+    detail : str
+        What was measured, in words (the reason when it failed).
+    value, threshold : float or None
+        The number compared and its limit, when there is one.
+    fatal : bool
+        Failing it means the run has no structure to offer at all.
+    """
+
+    name: str
+    ok: bool
+    detail: str
+    value: float | None = None
+    threshold: float | None = None
+    fatal: bool = False
+
+    def __post_init__(self) -> None:  # NumPy comparisons give np.bool_: keep JSON plain
+        object.__setattr__(self, "ok", bool(self.ok))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GateCheck:
+        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+
+
+def review(state: AgentState, steps: list, config: GateConfig | None = None) -> list[GateCheck]:
+    """Run every check on the run's final candidate (``state.candidate`` must be set)."""
+    cfg = config or GateConfig()
+    return [
+        _steps(steps),
+        _lattice_seen(state, cfg),
+        _forward_model(state, cfg),
+        _composition(state),
+        _scale(state, cfg),
+    ]
+
+
+def verdict(checks: list[GateCheck]) -> tuple[str, str | None]:
+    """(status, reason) the checks give a run with a structure: ``succeeded``,
+    ``needs_review`` or ``failed`` (a fatal check failed), and the failed checks' details."""
+    failed = [c for c in checks if not c.ok]
+    if not failed:
+        return "succeeded", None
+    fatal = [c for c in failed if c.fatal]
+    if fatal:
+        return "failed", "; ".join(c.detail for c in fatal)
+    return "needs_review", "needs review: " + "; ".join(c.detail for c in failed)
+
+
+def _steps(steps: list) -> GateCheck:
+    crashed = [s for s in steps if not s.ok and (s.error or "").startswith("unexpected error")]
+    if not crashed:
+        return GateCheck("steps", True, "no tool crashed")
+    said = "; ".join(f"step {s.index} ({s.tool}) crashed: {s.error}" for s in crashed)
+    return GateCheck("steps", False, said)
+
+
+def _lattice_seen(state: AgentState, cfg: GateConfig) -> GateCheck:
+    from reconstruction.stem2cif.scale import bragg_contrast
+
+    contrast = bragg_contrast(state.original)
+    if contrast < cfg.min_bragg_contrast:
+        return GateCheck(
+            "lattice_seen", False,
+            f"the image shows no lattice: its strongest Bragg peak stands {contrast:.1f}x "
+            f"over the background (at least {cfg.min_bragg_contrast:g}x for a lattice); no "
+            "structure can be read from it",
+            contrast, cfg.min_bragg_contrast, fatal=True,
+        )  # fmt: skip
+    result = state.candidate.stem2cif if state.candidate else None
+    if result is None:
+        return GateCheck("lattice_seen", True, "the image shows Bragg peaks")
+    explained = float(result.fraction_explained)
+    ok = explained >= cfg.min_fraction_explained
+    detail = f"the lattice explains {explained:.0%} of the bright spots found" + (
+        "" if ok else f" (at least {cfg.min_fraction_explained:.0%} needed)"
+    )
+    return GateCheck("lattice_seen", ok, detail, explained, cfg.min_fraction_explained)
+
+
+def _forward_model(state: AgentState, cfg: GateConfig) -> GateCheck:
+    cand, check = state.candidate, state.check
+    if check is None or cand is None or check.get("structure_step") != cand.step:
+        return GateCheck(
+            "forward_model", False,
+            "the structure kept was never compared with the image by simulation",
+            None, cfg.min_check_score,
+        )  # fmt: skip
+    score = float(check["score"])
+    ok = score >= cfg.min_check_score
+    detail = f"its {state.mode.upper()} simulation correlates with the image at {score:.2f}" + (
+        "" if ok else f" (at least {cfg.min_check_score:.2f} needed)"
+    )
+    return GateCheck("forward_model", ok, detail, score, cfg.min_check_score)
+
+
+def _composition(state: AgentState) -> GateCheck:
+    from ase.formula import Formula
+
+    cand = state.candidate
+    present = set(cand.structure.get_chemical_symbols())
+    entered = set(state.elements)
+    missing, extra = sorted(entered - present), sorted(present - entered)
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"has no {', '.join(missing)} although entered")
+        if extra:
+            parts.append(f"holds {', '.join(extra)}, which was not entered")
+        return GateCheck("composition", False, f"{cand.formula} " + " and ".join(parts))
+    known = sorted({m.formula for m in state.matches if set(m.elements) == entered})
+    if not known:
+        return GateCheck(
+            "composition", True,
+            f"{cand.formula} has the elements entered (no known monolayer of exactly these "
+            "elements to compare its stoichiometry with)",
+        )  # fmt: skip
+    mine = Formula(cand.formula).reduce()[0]
+    if any(Formula(f).reduce()[0] == mine for f in known):
+        return GateCheck("composition", True, f"{cand.formula} is a known stoichiometry")
+    return GateCheck(
+        "composition", False,
+        f"{cand.formula} is none of the stoichiometries of the known "
+        f"{'-'.join(sorted(entered))} monolayers nearest to the image ({', '.join(known)})",
+    )  # fmt: skip
+
+
+def _scale(state: AgentState, cfg: GateConfig) -> GateCheck:
+    from ase.formula import Formula
+
+    cand = state.candidate
+    mine = Formula(cand.formula).reduce()[0]
+    same = [m for m in state.matches if Formula(m.formula).reduce()[0] == mine]
+    if not same:
+        return GateCheck("scale", True, "no known monolayer of this formula to compare its size")
+    area = area_per_atom_A2(cand.structure)
+    errors = [np.sqrt(area / area_per_atom_A2(m.structure)) - 1 for m in same]
+    best = min(errors, key=abs)
+    ok = abs(best) <= cfg.max_scale_error
+    nearest = same[int(np.argmin(np.abs(errors)))]
+    detail = f"its lengths are {best:+.1%} from the known {nearest.formula} ({nearest.id})" + (
+        "" if ok else ": check the pixel size"
+    )
+    return GateCheck("scale", ok, detail, float(abs(best)), cfg.max_scale_error)
+
+
+def area_per_atom_A2(atoms) -> float:
+    """In-plane cell area per atom [Å²] of a layer in the xy-plane."""
+    (ax, ay), (bx, by) = np.array(atoms.cell)[:2, :2]
+    return float(abs(ax * by - ay * bx)) / max(len(atoms), 1)
+
+
+__all__ = ["GateCheck", "GateConfig", "area_per_atom_A2", "review", "verdict"]
