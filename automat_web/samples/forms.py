@@ -81,6 +81,7 @@ class PixelSizeForm(forms.Form):
         required=False, label="Pixel size (Å/px)", widget=forms.NumberInput(attrs={"step": "any"})
     )
     use_file = forms.BooleanField(required=False, label="Use the file's calibration")
+    suggested_by = forms.CharField(required=False, max_length=128, widget=forms.HiddenInput)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -8,7 +8,7 @@ its SHA-256, the float32 working image, a PNG thumbnail, the metadata as JSON.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -131,13 +131,14 @@ def ingest_upload(
     return UploadOutcome(sample, True, f"Uploaded “{sample.name}”.")
 
 
-def set_pixel_size(sample: Sample, pixel_size_A: float | None) -> Sample:
-    """Set the pixel size a user entered [Å/px], or go back to the file's (None)."""
+def set_pixel_size(sample: Sample, pixel_size_A: float | None, *, note: str = "") -> Sample:
+    """Set the pixel size a user entered [Å/px], or go back to the file's (None); ``note``
+    says where an entered one came from (e.g. a suggested template's lattice)."""
     if pixel_size_A is None:
         cal = sample.signal.calibration
     else:
         try:
-            cal = user_calibration(pixel_size_A)
+            cal = replace(user_calibration(pixel_size_A), note=note)
         except IngestError as exc:
             raise UploadRejected(str(exc)) from None
     sample.pixel_size_A = cal.pixel_size_A
@@ -175,6 +176,30 @@ def choose_signal(sample: Sample, signal: int | str, stack: str | None) -> Sampl
             micrograph.save(update_fields=["metadata"])
     _start_processing(sample)
     return sample
+
+
+def pixel_size_suggestions(sample: Sample, *, limit: int = 5) -> list[dict]:
+    """Pixel sizes under which a known monolayer of the sample's elements fits the lattice
+    its image shows (``PixelSizeSuggestion.as_dict()``, best first); [] without elements,
+    a working image, a template of those elements or a lattice in the image."""
+    from reconstruction.stem2cif.suggest import suggest_pixel_sizes
+    from templates_lib.models import Template
+
+    if not sample.elements or sample.working_path is None:
+        return []
+    rows = Template.objects.filter(elements=sorted(set(sample.elements))).values(
+        "source_id", "formula", "a_A", "b_A", "gamma_deg", "formation_energy_per_atom"
+    )
+    templates = [
+        {"id": r["source_id"], "formula": r["formula"], "a": r["a_A"], "b": r["b_A"],
+         "gamma": r["gamma_deg"], "e_form": r["formation_energy_per_atom"]}
+        for r in rows
+    ]  # fmt: skip
+    if not templates:
+        return []
+    image = load_working_image(sample)
+    found = suggest_pixel_sizes(image, templates, mode=sample.imaging_mode, limit=limit)
+    return [s.as_dict() for s in found]
 
 
 def load_working_image(sample: Sample) -> np.ndarray:

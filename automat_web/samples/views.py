@@ -116,6 +116,9 @@ def _detail_context(sample: Sample, **forms) -> dict:
             initial={"signal": sample.signal_index, "stack": sample.stack_mode.split(":")[0]},
         ),
         "file_calibration": sample.signal.calibration,
+        "suggestions": (
+            services.pixel_size_suggestions(sample) if "pixel_size" in sample.needs else []
+        ),
         "mode_form": forms.get("mode_form")
         or ModeForm(
             initial={"mode": sample.imaging_mode if sample.imaging_mode_source == "user" else ""}
@@ -131,8 +134,10 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if form.is_valid():
         px = None if form.cleaned_data["use_file"] else form.cleaned_data["pixel_size_A"]
+        template = form.cleaned_data["suggested_by"]
+        note = f"suggested by the lattice of template {template}" if template and px else ""
         try:
-            services.set_pixel_size(sample, px)
+            services.set_pixel_size(sample, px, note=note)
             form = None
         except services.UploadRejected as exc:
             form.add_error("pixel_size_A", str(exc))

@@ -69,11 +69,27 @@ def bragg_contrast(image: np.ndarray) -> float:
         The largest ratio over spatial frequencies between 3 periods per field and 0.45
         cycles/px; 0 for an image with no variation.
     """
-    power, _, band = _spectrum(image)
+    ratio, _ = _peak_ratio(image)
+    return float(ratio.max()) if np.isfinite(ratio).all() else 0.0
+
+
+def strongest_spacing_px(image: np.ndarray, *, min_ratio: float = 20.0) -> float | None:
+    """Spacing [px] of the Bragg peak that stands out most (:func:`bragg_contrast`); None
+    when none reaches ``min_ratio``. Scale-free: no pixel size needed."""
+    ratio, k = _peak_ratio(image)
+    i = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+    if not ratio[i] >= min_ratio:
+        return None
+    return float(1.0 / k[i])
+
+
+def _peak_ratio(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per spectrum bin: mean power of its 3x3 block over the mean of the ring of 40 bins
+    around it (0 outside the band searched), and |k| [cycles/px]."""
+    power, k, band = _spectrum(image)
     peak = ndimage.uniform_filter(power, 3, mode="wrap")  # mean of the 3x3 block
     ring = (ndimage.uniform_filter(power, 7, mode="wrap") * 49 - peak * 9) / 40
-    ratio = np.where(band, peak / np.maximum(ring, 1e-300), 0.0)
-    return float(ratio.max()) if np.isfinite(ratio).all() else 0.0
+    return np.where(band, peak / np.maximum(ring, 1e-300), 0.0), k
 
 
 def _spectrum(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -50,7 +50,8 @@ def test_it_shows_the_agent_run_live_and_the_structure(
     page.wait_for_selector("#run[data-status='running'] .timeline li.step", timeout=RUN_TIMEOUT_MS)
     screenshot(page, "agent-flow-running")
     page.wait_for_selector(
-        "#run[data-status='succeeded'], #run[data-status='failed']", timeout=RUN_TIMEOUT_MS
+        ", ".join(f"#run[data-status='{s}']" for s in ("succeeded", "needs_review", "failed")),
+        timeout=RUN_TIMEOUT_MS,
     )
     assert worker.poll() is None, "the worker died (see test-artifacts/worker-e2e-agent.log)"
     run = Run.objects.get()

@@ -100,3 +100,10 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         entered.is_valid(raise_exception=True)
         services.set_imaging_mode(sample, entered.validated_data["mode"] or None)
         return Response(SampleSerializer(sample, context={"request": request}).data)
+
+    @action(detail=True, methods=["get"], url_path="pixel-size-suggestions")
+    def pixel_size_suggestions(self, request: Request, pk: str | None = None) -> Response:
+        """Pixel sizes under which a known monolayer of the sample's elements fits the
+        lattice its image shows, best first (a person confirms one through calibration)."""
+        sample = self.get_object()
+        return Response({"suggestions": services.pixel_size_suggestions(sample)})
