@@ -26,8 +26,8 @@ from reconstruction.io.types import PLAUSIBLE_PIXEL_SIZE_A
 #: strongest can be its 1.23 Å second order).
 TYPICAL_SPACING_A = (2.5, 1.25, 5.0)
 #: Largest difference of cell angle [deg] and of the ratio b/a for a template to fit.
-ANGLE_TOLERANCE_DEG = 2.0
-RATIO_TOLERANCE = 0.03
+ANGLE_TOLERANCE_DEG = 5.0
+RATIO_TOLERANCE = 0.06
 
 
 @dataclass(frozen=True)
