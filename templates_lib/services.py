@@ -99,19 +99,25 @@ class PgRetriever:
                 f"the template library has no {descriptor.mode} descriptors: build them "
                 f"with `manage.py build_templates --modes {descriptor.mode}`"
             )
-        return [
-            TemplateMatch(
-                id=t.source_id,
-                formula=t.formula,
-                elements=tuple(t.elements),
-                spacegroup=t.spacegroup,
-                distance=max(0.0, float(t.distance)),
-                structure=structure_from_dict(t.structure),
-                formation_energy_per_atom=t.formation_energy_per_atom,
-                vector=vector or self.vector,
-            )
-            for t in rows
-        ]
+        return [_match(t, max(0.0, float(t.distance)), vector or self.vector) for t in rows]
+
+    def with_elements(self, elements: Sequence[str]) -> list[TemplateMatch]:
+        """Every template of exactly these elements, in any imaging mode, unranked."""
+        rows = Template.objects.filter(elements=list(element_key(elements))).order_by("source_id")
+        return [_match(t, float("nan"), self.vector) for t in rows]
+
+
+def _match(t: Template, distance: float, vector: str) -> TemplateMatch:
+    return TemplateMatch(
+        id=t.source_id,
+        formula=t.formula,
+        elements=tuple(t.elements),
+        spacegroup=t.spacegroup,
+        distance=distance,
+        structure=structure_from_dict(t.structure),
+        formation_energy_per_atom=t.formation_energy_per_atom,
+        vector=vector,
+    )
 
 
 def retriever(*, vector: str = "rich") -> PgRetriever:

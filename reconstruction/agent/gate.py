@@ -15,8 +15,9 @@ LLM's choice):
 - ``forward_model``: the structure simulated under the image's conditions (pixel size,
   field, imaging mode, pose measured from the image) correlates with the image;
 - ``composition``: the structure holds every element entered and no other; when the
-  template library knows monolayers of exactly these elements, its stoichiometry is one
-  of theirs (a stoichiometry the library has never seen is reported, not refused);
+  template library knows monolayers of exactly these elements (all of them, in any
+  imaging mode: ``Retriever.with_elements``), its stoichiometry is one of theirs (one the
+  library has never seen needs review: it may be new, or misread);
 - ``scale``: when a known monolayer has the same formula, the structure's area per atom
   agrees with it (a wrong pixel size scales every length: 10 % off in pixel size is 21 %
   in area).
@@ -182,7 +183,7 @@ def _composition(state: AgentState) -> GateCheck:
         if extra:
             parts.append(f"holds {', '.join(extra)}, which was not entered")
         return GateCheck("composition", False, f"{cand.formula} " + " and ".join(parts))
-    known = sorted({m.formula for m in state.matches if set(m.elements) == entered})
+    known = sorted({m.formula for m in known_monolayers(state)})
     if not known:
         return GateCheck(
             "composition", True,
@@ -195,7 +196,7 @@ def _composition(state: AgentState) -> GateCheck:
     return GateCheck(
         "composition", False,
         f"{cand.formula} is none of the stoichiometries of the known "
-        f"{'-'.join(sorted(entered))} monolayers nearest to the image ({', '.join(known)})",
+        f"{'-'.join(sorted(entered))} monolayers ({_listed(known)})",
     )  # fmt: skip
 
 
@@ -204,7 +205,7 @@ def _scale(state: AgentState, cfg: GateConfig) -> GateCheck:
 
     cand = state.candidate
     mine = Formula(cand.formula).reduce()[0]
-    same = [m for m in state.matches if Formula(m.formula).reduce()[0] == mine]
+    same = [m for m in known_monolayers(state) if Formula(m.formula).reduce()[0] == mine]
     if not same:
         return GateCheck("scale", True, "no known monolayer of this formula to compare its size")
     area = area_per_atom_A2(cand.structure)
@@ -218,10 +219,28 @@ def _scale(state: AgentState, cfg: GateConfig) -> GateCheck:
     return GateCheck("scale", ok, detail, float(abs(best)), cfg.max_scale_error)
 
 
+def known_monolayers(state: AgentState) -> list:
+    """The library's monolayers of exactly the entered elements: all of them when the
+    retriever can list them, else the retrieved matches of that element set."""
+    entered = set(state.elements)
+    lookup = getattr(state.retriever, "with_elements", None)
+    if lookup is not None:
+        try:
+            return list(lookup(state.elements))
+        except (LookupError, ValueError):
+            pass
+    return [m for m in state.matches if set(m.elements) == entered]
+
+
+def _listed(formulas: list[str], most: int = 8) -> str:
+    shown = ", ".join(formulas[:most])
+    return shown + (f" and {len(formulas) - most} more" if len(formulas) > most else "")
+
+
 def area_per_atom_A2(atoms) -> float:
     """In-plane cell area per atom [Å²] of a layer in the xy-plane."""
     (ax, ay), (bx, by) = np.array(atoms.cell)[:2, :2]
     return float(abs(ax * by - ay * bx)) / max(len(atoms), 1)
 
 
-__all__ = ["GateCheck", "GateConfig", "area_per_atom_A2", "review", "verdict"]
+__all__ = ["GateCheck", "GateConfig", "area_per_atom_A2", "known_monolayers", "review", "verdict"]

@@ -90,6 +90,11 @@ class Retriever(Protocol):
         vector: str | None = None,
     ) -> list[TemplateMatch]: ...
 
+    def with_elements(self, elements: Sequence[str]) -> list[TemplateMatch]:
+        """Every template of exactly these elements, in any imaging mode, unranked
+        (``distance`` NaN): what the library knows of such monolayers."""
+        ...
+
 
 def checked_vector(name: str) -> str:
     """``name`` if it is a descriptor vector (``VECTORS``), else ValueError."""
@@ -209,6 +214,11 @@ class ArrayRetriever:
         order = np.argsort(dist, kind="stable")[:k]
         return [self._match(int(rows[i]), float(dist[i]), vector) for i in order]
 
+    def with_elements(self, elements: Sequence[str]) -> list[TemplateMatch]:
+        return [
+            self._match(int(row), float("nan"), self.vector) for row in self.candidates(elements)
+        ]
+
     def _match(self, row: int, distance: float, vector: str) -> TemplateMatch:
         r = self.library.records[row]
         return TemplateMatch(
@@ -216,7 +226,7 @@ class ArrayRetriever:
             formula=r["formula"],
             elements=tuple(r["elements"]),
             spacegroup=r["spacegroup"],
-            distance=max(0.0, distance),
+            distance=distance if np.isnan(distance) else max(0.0, distance),
             structure=structure_from_dict(r["structure"]),
             formation_energy_per_atom=r.get("e_form"),
             vector=vector,

@@ -87,3 +87,15 @@ def test_it_refuses_bad_queries(built, mos2_image_descriptor):
         services.retriever().top_k(mos2_image_descriptor, ["Mo", "S"], k=0)
     with pytest.raises(ValueError, match="vector"):
         services.PgRetriever(vector="pixels")
+
+
+def test_it_lists_every_template_of_an_element_set_in_any_mode(built, tmp_path):
+    """What the quality gate compares a structure with: all Mo-S monolayers, unranked."""
+    import math
+
+    listed = services.retriever().with_elements(["S", "Mo"])
+    assert [m.id for m in listed] == ["MoS2-1T", "MoS2-2H"]
+    assert all(math.isnan(m.distance) for m in listed)
+    exact = ArrayRetriever.from_dump(services.export_dump(tmp_path / "lib.npz"))
+    assert sorted(m.id for m in exact.with_elements(["Mo", "S"])) == [m.id for m in listed]
+    assert services.retriever().with_elements(["W", "Se"]) == []
