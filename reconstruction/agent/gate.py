@@ -105,7 +105,7 @@ def review(state: AgentState, steps: list, config: GateConfig | None = None) -> 
         _steps(steps),
         _lattice_seen(state, cfg),
         _forward_model(state, cfg),
-        _composition(state),
+        check_composition(state),
         _scale(state, cfg),
     ]
 
@@ -169,7 +169,8 @@ def _forward_model(state: AgentState, cfg: GateConfig) -> GateCheck:
     return GateCheck("forward_model", ok, detail, score, cfg.min_check_score)
 
 
-def _composition(state: AgentState) -> GateCheck:
+def check_composition(state: AgentState) -> GateCheck:
+    """The candidate holds exactly the entered elements, in a known stoichiometry."""
     from ase.formula import Formula
 
     cand = state.candidate
@@ -243,4 +244,7 @@ def area_per_atom_A2(atoms) -> float:
     return float(abs(ax * by - ay * bx)) / max(len(atoms), 1)
 
 
-__all__ = ["GateCheck", "GateConfig", "area_per_atom_A2", "known_monolayers", "review", "verdict"]
+__all__ = [
+    "GateCheck", "GateConfig", "area_per_atom_A2", "check_composition", "known_monolayers",
+    "review", "verdict",
+]  # fmt: skip

@@ -116,7 +116,7 @@ class RulesPolicy:
                 continue
             check = yield Action("check", {}, "simulate the structure and compare with the image")
             score = check.result.get("score") if check.ok else None
-            good = self._good(step, score)
+            good = self._good(step, score, run)
             # A structure that passes the quality checks is never replaced by one that does
             # not, whatever their scores (the undenoised image's lattice explained 57 % of its
             # spots and still out-scored a 99.5 % one by a little).
@@ -180,12 +180,19 @@ class RulesPolicy:
             step = yield Action("denoise", {"method": method}, "still noisy: denoise once more")
         return first
 
-    def _good(self, step: StepRecord, score: float | None) -> bool:
+    def _good(self, step: StepRecord, score: float | None, run: RunView) -> bool:
+        """The structure just made passes the quality numbers: its check, the share of
+        spots its lattice explains, and a stoichiometry the library knows for these
+        elements (the quality gate's composition check: a denoised HAADF image read as
+        Hg4Ge2O stopped the search before the template fallback found Hg2GeO4)."""
+        from reconstruction.agent.gate import check_composition
+
         explained = step.result.get("fraction_explained", 1.0)
         return (
             score is not None
             and score >= self.config.min_score
             and explained >= self.config.min_fraction_explained
+            and check_composition(run.state).ok
         )
 
     def _failed(self, progress: _Progress) -> str:

@@ -89,7 +89,7 @@ def test_a_pixel_size_no_microscope_resolves_columns_at_fails_at_once(tmp_path, 
 def test_a_stoichiometry_no_known_monolayer_has_needs_review(tmp_path):
     from ase.build import mx2
 
-    from reconstruction.agent.gate import _composition
+    from reconstruction.agent.gate import check_composition
     from reconstruction.agent.state import AgentState, Candidate
 
     mos = mx2("MoS2", a=3.18)
@@ -101,11 +101,11 @@ def test_a_stoichiometry_no_known_monolayer_has_needs_review(tmp_path):
     state.candidate = Candidate(mos, "", "MoS", "P3m1", {"a": 3.18, "b": 3.18, "gamma": 120}, 0)
     matches = mo_s_retriever().library.records
     state.matches = [m for m in _matches(matches) if m.formula != "MoS"]
-    check = _composition(state)
+    check = check_composition(state)
     assert not check.ok and "MoS is none of the stoichiometries" in check.detail
     assert "MoS2" in check.detail
     state.elements = ["Mo", "S", "O"]
-    check = _composition(state)
+    check = check_composition(state)
     assert not check.ok and "has no O although entered" in check.detail
 
 

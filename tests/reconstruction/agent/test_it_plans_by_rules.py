@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from ase import Atoms
+from ase.build import mx2
 
 from reconstruction.agent import Finish, RunView, StepRecord
 from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
 from reconstruction.agent.state import AgentState, Candidate
 from reconstruction.agent.tools import default_tools
+
+#: A structure of the entered elements (the policy checks its composition like the gate).
+MOS2 = mx2("MoS2", a=3.18, vacuum=10.0)
 
 
 class Driver:
@@ -37,7 +40,7 @@ class Driver:
         self.view.steps.append(step)
         if ok and action.tool == "stem2cif":
             self.view.state.candidate = Candidate(
-                structure=Atoms(), cif="", formula="MoS2", spacegroup="P1", lattice={},
+                structure=MOS2, cif="", formula="MoS2", spacegroup="P1", lattice={},
                 step=step.index,
             )  # fmt: skip
         return step
@@ -66,7 +69,7 @@ def test_it_retries_rolls_back_undoes_failed_attempts_and_falls_back():
     a = d.next()
     assert (a.tool, a.args) == ("rollback", {"step": 4})  # back to the structure of step 2
     d.outcome(a)  # 6
-    d.view.state.candidate = Candidate(Atoms(), "", "MoS2", "P1", {}, step=2)
+    d.view.state.candidate = Candidate(MOS2, "", "MoS2", "P1", {}, step=2)
     a = d.next()
     assert a.tool == "stem2cif" and a.args["column_sigma_A"] == 0.18
     assert a.message.startswith("check score 0.300")
@@ -133,3 +136,28 @@ def test_it_fails_when_no_attempt_gives_a_structure():
     d.outcome(a, ok=False)
     end = d.next()
     assert end == Finish(False, "no structure: it failed")
+
+
+class _Known:
+    """A retriever whose library knows one Mo-S monolayer, MoS2."""
+
+    def with_elements(self, elements):
+        from reconstruction.descriptors.retrieval import TemplateMatch
+
+        return [TemplateMatch("t1", "MoS2", ("Mo", "S"), "P-6m2", float("nan"), MOS2, None)]
+
+
+def test_an_unknown_stoichiometry_is_not_good_enough_to_stop():
+    mos = MOS2.copy()
+    del mos[[2]]
+    for structure, formula, expected in ((mos, "MoS", "stem2cif"), (MOS2, "MoS2", "predict")):
+        d = Driver(RulesPolicy(), retriever=_Known())
+        d.outcome(d.next(), denoised=False)  # denoise: not noisy
+        d.outcome(d.next(), matches=[{"id": "t1"}])  # match_templates
+        step = d.outcome(d.next(), fraction_explained=0.97)  # stem2cif
+        d.view.state.candidate = Candidate(structure, "", formula, "P1", {}, step=step.index)
+        d.outcome(d.next(), score=0.95)  # check: high
+        a = d.next()
+        assert a.tool.startswith(expected), (formula, a)
+        if formula == "MoS":
+            assert a.args["column_sigma_A"] == 0.18  # the next attempt, not the energy
