@@ -133,14 +133,18 @@ def test_it_refuses_an_unusable_user_pixel_size(tmp_path: Path, bad: object) -> 
 
 
 @pytest.mark.parametrize(("pixel_size_A", "warns"), [(0.005, True), (2.0, True), (0.1, False)])
-def test_it_warns_about_implausible_pixel_sizes(
+def test_it_warns_about_implausible_file_pixel_sizes_and_refuses_entered_ones(
     tmp_path: Path, pixel_size_A: float, warns: bool
 ) -> None:
     path = write_tiff(tmp_path / "a.tif", lattice_image((16, 16)), pixel_size_A=pixel_size_A)
     micrograph = read_micrograph(path)
     assert micrograph.calibration.pixel_size_A == pytest.approx(pixel_size_A)
-    assert bool(micrograph.warnings) is warns
-    assert bool(read_micrograph(path, pixel_size_A=pixel_size_A).warnings) is warns
+    assert bool(micrograph.warnings) is warns  # a file's value is flagged...
+    if warns:  # ...one a person enters is refused (issue 15: "as in the form")
+        with pytest.raises(InvalidCalibration, match="outside 0.02–1 Å/px"):
+            read_micrograph(path, pixel_size_A=pixel_size_A)
+    else:
+        assert not read_micrograph(path, pixel_size_A=pixel_size_A).warnings
 
 
 def test_it_returns_float32_and_json_safe_description(tmp_path: Path) -> None:
