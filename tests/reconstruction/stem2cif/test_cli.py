@@ -63,7 +63,27 @@ def test_it_registers_as_an_automat_subcommand():
     parser = argparse.ArgumentParser(prog="automat")
     add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["reconstruct", "x.tif", "--elements", "Mo,S", "--pixel-size", "0.1"])
-    assert args.func is run and args.pixel_size == 0.1 and args.mode == "idpc"
+    assert args.func is run and args.pixel_size == 0.1
+    assert args.mode is None  # resolved from the file's signal name once it is read
+
+
+def test_the_mode_defaults_to_what_the_file_calls_its_signal(tmp_path):
+    from argparse import Namespace
+
+    from reconstruction.stem2cif.cli import _read
+    from tests.fixtures import micrographs
+
+    emd = micrographs.velox(tmp_path / "scan.emd")  # default signal: HAADF
+    args = Namespace(image=str(emd), pixel_size=None, mode=None)
+    _read(args)
+    assert args.mode == "haadf"
+    tif = micrographs.calibrated_tiff(tmp_path / "a.tif")  # says nothing: the default
+    args = Namespace(image=str(tif), pixel_size=None, mode=None)
+    _read(args)
+    assert args.mode == "idpc"
+    args = Namespace(image=str(emd), pixel_size=None, mode="abf")  # a choice wins
+    _read(args)
+    assert args.mode == "abf"
 
 
 def test_it_relaxes_and_reports_the_formation_energy(tmp_path, monkeypatch):
