@@ -4,6 +4,9 @@ Resumable (a sample whose meta.json exists is skipped; meta.json is written last
 atomically) and parallel over processes. ``--unrotated DIR`` writes, next to each rotated
 sample, the same structure, dose and noise seed without rotation into a second data set,
 from the same multislice scan (one more detector, not one more simulation).
+``defocus_A`` and ``source_size_A`` ranges draw each sample's probe defocus and effective
+source size (recorded in its meta.json, the ranges in manifest.json); without them both are
+0, as in every set built before they existed.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reconstruction.bench.dataset import SampleSpec, select
+from reconstruction.bench.dataset import SampleSpec, check_range, select
 from reconstruction.data import load_monolayers, monolayer
 
 
@@ -59,6 +62,8 @@ def build_sample(spec: SampleSpec, out: Path, unrotated: Path | None = None) -> 
             pixel_size_A=s.pixel_size_A,
             shape_px=(s.shape_px, s.shape_px),
             rotation_deg=s.rotation_deg,
+            defocus_A=s.defocus_A,
+            source_size_A=s.source_size_A,
             seed=s.seed,
         )
         for s, _ in views
@@ -112,22 +117,34 @@ def build(
     workers: int = 2,
     progress: bool = True,
     unrotated: Path | None = None,
+    defocus_A: tuple[float, float] | None = None,
+    source_size_A: tuple[float, float] | None = None,
 ) -> list[SampleSpec]:
     """Build (or finish building) a data set of ``n`` samples in ``out``.
 
     ``unrotated``: also build the same samples without rotation there (``rotate`` must be
-    true: the unrotated set of an unrotated build is itself).
+    true: the unrotated set of an unrotated build is itself). ``defocus_A``,
+    ``source_size_A``: (low, high) [Å] each sample's defocus and source size (FWHM) are
+    drawn from, uniformly (``None``: 0); the same seed without them gives the same
+    structures, doses, rotations and noise seeds.
     """
     if unrotated is not None and not rotate:
         raise ValueError("--unrotated needs a rotated build (without rotation it is the same set)")
+    ranges = {"defocus_A": defocus_A, "source_size_A": source_size_A}
+    for name, bounds in ranges.items():
+        if bounds is not None:
+            check_range(name, bounds)
     out.mkdir(parents=True, exist_ok=True)
     specs = select(
         load_monolayers(), n=n, seed=seed, criteria=criteria, mode=mode,
-        simulator=simulator, rotate=rotate,
+        simulator=simulator, rotate=rotate, defocus_A=defocus_A, source_size_A=source_size_A,
     )  # fmt: skip
     manifest = {
         "n": n, "seed": seed, "mode": mode, "simulator": simulator, "criteria": criteria,
-        "rotate": rotate, "samples": [s.sample_id for s in specs],
+        "rotate": rotate,
+        # Ranges the samples' optics were drawn from (null: 0 for every sample).
+        **{k: None if v is None else [float(x) for x in v] for k, v in ranges.items()},
+        "samples": [s.sample_id for s in specs],
     }  # fmt: skip
     _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))
     targets = [out]

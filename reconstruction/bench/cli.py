@@ -4,8 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
+
+
+def _range_type(name: str):
+    """argparse type for ``LO,HI`` [Å]: a (low, high) tuple checked by ``check_range``."""
+
+    def parse(text: str) -> tuple[float, float]:
+        from reconstruction.bench.dataset import check_range
+
+        try:
+            return check_range(name, tuple(float(v) for v in text.split(",")))
+        except ValueError as exc:
+            message = str(exc) if name in str(exc) else f"{name} must be LO,HI, got {text!r}"
+            raise argparse.ArgumentTypeError(message) from None
+
+    parse.__name__ = "range"  # argparse names the type in some messages
+    return parse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +45,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="also write each sample without rotation into DIR (same structure, dose, noise "
         "seed; with --simulator full from the same multislice scan)",
     )  # fmt: skip
+    build.add_argument(
+        "--defocus-A", type=_range_type("defocus_A"), default=None, metavar="LO,HI",
+        help="draw each sample's probe defocus [Å] uniformly from LO..HI (default 0)",
+    )  # fmt: skip
+    build.add_argument(
+        "--source-size-A", type=_range_type("source_size_A"), default=None, metavar="LO,HI",
+        help="draw each sample's effective source size, FWHM [Å], uniformly from LO..HI "
+        "(incoherent blur; default 0)",
+    )  # fmt: skip
+    # This Python's argparse takes "-20,20" for an option, so "--defocus-A -20,20" would
+    # lack its value; newer argparse's rule: "-" followed by a digit is a value.
+    build._negative_number_matcher = re.compile(r"-\.?\d")
     build.add_argument("--workers", type=int, default=2)
     build.set_defaults(func=_build)
 
@@ -73,7 +102,8 @@ def _build(args: argparse.Namespace) -> int:
     specs = build(
         args.out, n=args.n, seed=args.seed, mode=args.mode, simulator=args.simulator,
         criteria=args.filter, rotate=not args.no_rotation, workers=args.workers,
-        progress=sys.stderr.isatty(), unrotated=args.unrotated,
+        progress=sys.stderr.isatty(), unrotated=args.unrotated, defocus_A=args.defocus_A,
+        source_size_A=args.source_size_A,
     )  # fmt: skip
     also = f" and {args.unrotated}" if args.unrotated else ""
     print(f"{len(specs)} samples in {args.out}{also}")

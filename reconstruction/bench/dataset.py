@@ -48,6 +48,10 @@ class SampleSpec:
         ``fast`` or ``full``.
     seed : int
         Noise seed of this sample.
+    defocus_A : float
+        Probe defocus [Å] (abTEM convention, ``defocus = -C10``).
+    source_size_A : float
+        FWHM of the Gaussian effective source (incoherent blur) [Å].
     """
 
     sample_id: str
@@ -60,13 +64,55 @@ class SampleSpec:
     mode: str
     simulator: str
     seed: int
+    defocus_A: float = 0.0
+    source_size_A: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SampleSpec:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        # Sets built before the optics were drawn have no defocus or source size: 0.
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+# Each optical parameter is drawn from its own stream (seeded by ``[seed, stream]``), so a
+# set built with a range has the structures, doses, rotations and noise seeds of the same
+# seed without it, and a set built without any range is what it was before they existed.
+OPTICS_STREAMS = {"defocus_A": 1, "source_size_A": 2}
+OPTICS_MINIMUM = {"defocus_A": None, "source_size_A": 0.0}
+
+
+def check_range(name: str, bounds: tuple[float, float]) -> tuple[float, float]:
+    """``bounds`` as (low, high) floats, or ValueError naming ``name`` and what is wrong."""
+    if len(bounds) != 2:
+        raise ValueError(f"{name} must be two numbers LO,HI, got {len(bounds)}")
+    low, high = (float(v) for v in bounds)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"{name} must be finite, got {low},{high}")
+    if low > high:
+        raise ValueError(f"{name} needs LO <= HI, got {low},{high}")
+    minimum = OPTICS_MINIMUM.get(name)
+    if minimum is not None and low < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got LO = {low}")
+    return low, high
+
+
+def draw_optics(
+    n: int, *, seed: int, ranges: dict[str, tuple[float, float] | None]
+) -> dict[str, list[float]]:
+    """Per-sample values [Å] of each optical parameter of ``OPTICS_STREAMS``: uniform in its
+    range (rounded to 0.001 Å, the value simulated and recorded), 0 where none is given."""
+    draws = {}
+    for name, stream in OPTICS_STREAMS.items():
+        bounds = ranges.get(name)
+        if bounds is None:
+            draws[name] = [0.0] * n
+            continue
+        low, high = check_range(name, bounds)
+        values = np.random.default_rng([seed, stream]).uniform(low, high, size=n)
+        draws[name] = [round(float(v), 3) for v in values]
+    return draws
 
 
 def field_px(cell_lengths_A: tuple[float, float], pixel_size_A: float, *, repeats: int = 10) -> int:
@@ -86,10 +132,15 @@ def select(
     simulator: str = "fast",
     rotate: bool = True,
     pixel_size_A: float = 0.1,
+    defocus_A: tuple[float, float] | None = None,
+    source_size_A: tuple[float, float] | None = None,
 ) -> list[SampleSpec]:
     """Pick ``n`` qualifying structures, balanced over tiers, with imaging conditions.
 
     The same arguments always give the same specs (``seed`` drives every draw).
+    ``defocus_A``, ``source_size_A``: (low, high) [Å] to draw each sample's probe defocus
+    and source size (FWHM) from, uniformly; ``None`` for 0. The other draws do not depend
+    on them (:data:`OPTICS_STREAMS`).
     """
     rng = np.random.default_rng(seed)
     by_tier: dict[int, list] = {1: [], 2: [], 3: []}
@@ -105,6 +156,9 @@ def select(
     rest = [a for t in (2, 3, 1) for a in by_tier[t] if not any(a is c for c in chosen)]
     rng.shuffle(rest)
     chosen = (chosen + rest)[:n]
+    optics = draw_optics(
+        len(chosen), seed=seed, ranges={"defocus_A": defocus_A, "source_size_A": source_size_A}
+    )
     specs = []
     for index, atoms in enumerate(chosen):
         tier = assign_tier(atoms)
@@ -121,6 +175,8 @@ def select(
                 mode=mode,
                 simulator=simulator,
                 seed=int(rng.integers(0, 2**31 - 1)),
+                defocus_A=optics["defocus_A"][index],
+                source_size_A=optics["source_size_A"][index],
             )
         )
     return specs
