@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from reconstruction.agent.state import AgentState
+from reconstruction.io.modes import IMAGING_MODES
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ def _forward_model(state: AgentState, cfg: GateConfig) -> GateCheck:
         )  # fmt: skip
     score = float(check["score"])
     ok = score >= cfg.min_check_score
-    detail = f"its {state.mode.upper()} simulation correlates with the image at {score:.2f}" + (
+    mode = IMAGING_MODES.get(state.mode, state.mode)
+    detail = f"its {mode} simulation correlates with the image at {score:.2f}" + (
         "" if ok else f" (at least {cfg.min_check_score:.2f} needed)"
     )
     return GateCheck("forward_model", ok, detail, score, cfg.min_check_score)
