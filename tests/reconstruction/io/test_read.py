@@ -141,7 +141,7 @@ def test_it_warns_about_implausible_file_pixel_sizes_and_refuses_entered_ones(
     assert micrograph.calibration.pixel_size_A == pytest.approx(pixel_size_A)
     assert bool(micrograph.warnings) is warns  # a file's value is flagged...
     if warns:  # ...one a person enters is refused (issue 15: "as in the form")
-        with pytest.raises(InvalidCalibration, match="outside 0.02–1 Å/px"):
+        with pytest.raises(InvalidCalibration, match=r"outside 0\.02–1 Å/px"):
             read_micrograph(path, pixel_size_A=pixel_size_A)
     else:
         assert not read_micrograph(path, pixel_size_A=pixel_size_A).warnings
