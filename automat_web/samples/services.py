@@ -197,7 +197,10 @@ def pixel_size_suggestions(sample: Sample, *, limit: int = 5) -> list[dict]:
     ]  # fmt: skip
     if not templates:
         return []
-    image = load_working_image(sample)
+    try:
+        image = load_working_image(sample)
+    except (UploadRejected, OSError, ValueError):  # help, not a page that fails to show
+        return []
     found = suggest_pixel_sizes(image, templates, mode=sample.imaging_mode, limit=limit)
     return [s.as_dict() for s in found]
 
