@@ -35,6 +35,7 @@ import numpy as np
 
 from reconstruction.agent.state import AgentState
 from reconstruction.io.modes import IMAGING_MODES
+from reconstruction.stem2cif.scale import MIN_BRAGG_CONTRAST
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class GateConfig:
         nearest known monolayer of the same formula (a length error).
     """
 
-    min_bragg_contrast: float = 20.0
+    min_bragg_contrast: float = MIN_BRAGG_CONTRAST
     min_check_score: float = 0.5
     min_fraction_explained: float = 0.8
     max_scale_error: float = 0.08
@@ -93,10 +94,6 @@ class GateCheck:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> GateCheck:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
 
 
 def review(state: AgentState, steps: list, config: GateConfig | None = None) -> list[GateCheck]:
@@ -225,13 +222,15 @@ def _scale(state: AgentState, cfg: GateConfig) -> GateCheck:
 def known_monolayers(state: AgentState) -> list:
     """The library's monolayers of exactly the entered elements: all of them when the
     retriever can list them, else the retrieved matches of that element set."""
-    entered = set(state.elements)
-    lookup = getattr(state.retriever, "with_elements", None)
-    if lookup is not None:
+    if state.known is None:  # asked by the policy per attempt and twice by the gate
+        lookup = getattr(state.retriever, "with_elements", None)
         try:
-            return list(lookup(state.elements))
+            state.known = list(lookup(state.elements)) if lookup is not None else None
         except (LookupError, ValueError):
-            pass
+            state.known = None
+    if state.known is not None:
+        return state.known
+    entered = set(state.elements)
     return [m for m in state.matches if set(m.elements) == entered]
 
 

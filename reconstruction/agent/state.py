@@ -102,6 +102,7 @@ class AgentState:
     image_step: int | None = None
     step: int = 0
     matches: list[Any] = field(default_factory=list)
+    known: list[Any] | None = None  # the library's monolayers of these elements, once asked
     measured_lattice: dict[str, float] | None = None
     candidate: Candidate | None = None
     check: dict[str, Any] | None = None

@@ -66,19 +66,19 @@ class PixelSizeSuggestion:
 def image_cell_px(image: np.ndarray, *, mode: str = "idpc") -> tuple[float, float, float] | None:
     """The image's reduced 2D cell (a, b [px], gamma [deg]); None when it shows none."""
     from reconstruction.errors import ReconstructionError
-    from reconstruction.stem2cif.lattice import find_lattice, gauss_reduce
+    from reconstruction.stem2cif.lattice import find_lattice
     from reconstruction.stem2cif.peaks import bandpass
-    from reconstruction.stem2cif.scale import bragg_contrast, strongest_spacing_px
+    from reconstruction.stem2cif.scale import strongest_spacing_px
 
-    data = np.asarray(image, float)
-    spacing = strongest_spacing_px(data)
-    if spacing is None or bragg_contrast(data) < 20.0:
+    spacing = strongest_spacing_px(np.asarray(image, float))  # None: no lattice to see
+    if spacing is None:
         return None
+    data = np.asarray(image, float)
     for typical in TYPICAL_SPACING_A:
         provisional = typical / spacing
         try:
             filtered = bandpass(data, pixel_size_A=provisional, mode=mode)
-            return _cellpar(gauss_reduce(find_lattice(filtered, pixel_size_A=provisional)))
+            return _cellpar(find_lattice(filtered, pixel_size_A=provisional))
         except ReconstructionError:
             continue
     return None
@@ -143,13 +143,10 @@ def _basis(a: float, b: float, gamma_deg: float) -> np.ndarray:
 
 def _cellpar(basis: np.ndarray) -> tuple[float, float, float]:
     """(|a|, |b|, angle [deg]) of a basis after Gauss reduction (columns are vectors)."""
-    from reconstruction.stem2cif.lattice import gauss_reduce
+    from reconstruction.stem2cif.lattice import Lattice2D, gauss_reduce
 
-    reduced = gauss_reduce(np.asarray(basis, float))
-    a, b = reduced[:, 0], reduced[:, 1]
-    la, lb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    gamma = float(np.degrees(np.arccos(np.clip(a @ b / (la * lb), -1, 1))))
-    return la, lb, gamma
+    cell = Lattice2D.from_basis(gauss_reduce(np.asarray(basis, float)), 1.0)
+    return cell.a_A, cell.b_A, cell.gamma_deg
 
 
 __all__ = ["PixelSizeSuggestion", "image_cell_px", "suggest_pixel_sizes"]
