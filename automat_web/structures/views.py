@@ -1,12 +1,168 @@
-"""Structure downloads (group-scoped like samples: another lab's structure is a 404)."""
+"""Structure pages: browse and filter, export, the structure page with its review trail
+and versions, and the curation actions (review, correct, energy, promote).
+
+Group-scoped like samples: another lab's structure is a 404, never a 403, so its existence
+does not leak; a member of the lab who is not one of its curators gets a 403 on an action.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from automat_web.accounts.groups import lab_groups
+from automat_web.structures import export as exports
+from automat_web.structures import services
+from automat_web.structures.editing import sites
+from automat_web.structures.filters import filter_structures
+from automat_web.structures.forms import ReviewForm, edits_from_post
 from automat_web.structures.models import Structure
+
+
+def _visible(request: HttpRequest, pk: int) -> Structure:
+    structures = Structure.objects.visible_to(request.user).select_related(
+        "origin_run__sample__group", "parent", "created_by", "promoted_by"
+    )
+    return get_object_or_404(structures, pk=pk)
+
+
+def _curated(request: HttpRequest, pk: int) -> Structure:
+    """The structure, if ``request.user`` curates its lab: 404 for other labs, else 403."""
+    structure = _visible(request, pk)
+    if not services.can_curate(request.user, structure):
+        raise PermissionDenied("only the lab's curators may do this")
+    return structure
+
+
+@login_required
+def structure_list(request: HttpRequest) -> HttpResponse:
+    structures = Structure.objects.visible_to(request.user).select_related(
+        "origin_run__sample__group"
+    )
+    structures, filters = filter_structures(structures, request.GET, user=request.user)
+    page = Paginator(structures, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "labs": lab_groups(request.user),
+        "states": Structure.Curation.choices,
+    }
+    template = "structures/_table.html" if request.htmx else "structures/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered structures as a zip (CIFs, one extxyz, manifest.json)."""
+    structures, filters = filter_structures(
+        Structure.objects.visible_to(request.user), request.GET, user=request.user
+    )
+    rows = exports.for_export(structures)
+    if len(rows) > exports.MAX_STRUCTURES:
+        return HttpResponse(
+            f"More than {exports.MAX_STRUCTURES} structures match: narrow the filters.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    data = exports.export_zip(rows, exported_by=request.user.get_username(), filters=filters)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="structures.zip"'
+    return response
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _visible(request, pk)
+    lineage = Structure.objects.filter(origin_run_id=structure.origin_run_id).order_by("version")
+    can_curate = services.can_curate(request.user, structure)
+    context = {
+        "structure": structure,
+        "sample": structure.origin_run.sample,
+        "sites": sites(structure.atoms()),
+        "reviews": structure.reviews.select_related("reviewer", "new_version"),
+        "lineage": lineage,
+        "can_curate": can_curate,
+        "reviewable": bool(set(services.TRANSITIONS[structure.curation_state]) - {"corrected"}),
+        "correctable": "corrected" in services.TRANSITIONS[structure.curation_state],
+        "review_form": ReviewForm(),
+    }
+    return render(request, "structures/detail.html", context)
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _curated(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose accept or reject.")
+        return redirect(structure)
+    try:
+        row = services.review(
+            structure,
+            reviewer=request.user,
+            state=form.cleaned_data["state"],
+            comment=form.cleaned_data["comment"],
+        )
+    except services.CurationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Marked {row.to_state}.")
+    return redirect(structure)
+
+
+@login_required
+@require_POST
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the site table's changes as a new version (its energy is computed next)."""
+    structure = _curated(request, pk)
+    edits = edits_from_post(request.POST, sites(structure.atoms()))
+    comment = (request.POST.get("comment") or "")[:2000]
+    try:
+        version = services.correct(structure, curator=request.user, edits=edits, comment=comment)
+    except services.CurationError as exc:
+        messages.error(request, str(exc))
+        return redirect(structure)
+    messages.success(
+        request, f"Saved version {version.version} ({version.formula}); its energy is queued."
+    )
+    return redirect(version)
+
+
+@login_required
+def energy(request: HttpRequest, pk: int) -> HttpResponse:
+    """The energy panel (htmx polls it while the job runs); POST queues the job again."""
+    if request.method == "POST":
+        structure = _curated(request, pk)
+        try:
+            services.requeue_energy(structure, curator=request.user)
+        except services.CurationError as exc:
+            messages.error(request, str(exc))
+        structure.refresh_from_db()
+        if not request.htmx:
+            return redirect(structure)
+    else:
+        structure = _visible(request, pk)
+    context = {"structure": structure, "can_curate": services.can_curate(request.user, structure)}
+    return render(request, "structures/_energy.html", context)
+
+
+@login_required
+@require_POST
+def promote(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = _curated(request, pk)
+    try:
+        template = services.promote(structure, curator=request.user)
+    except services.CurationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Added to the template library as {template.source_id}.")
+    return redirect(structure)
 
 
 @login_required

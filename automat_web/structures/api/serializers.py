@@ -9,7 +9,7 @@ from automat_web.structures.models import Structure
 
 
 class StructureSerializer(serializers.ModelSerializer):
-    sample = serializers.IntegerField(source="run.sample_id", read_only=True)
+    sample = serializers.IntegerField(source="origin_run.sample_id", read_only=True)
     lattice = serializers.SerializerMethodField()
     energy = serializers.SerializerMethodField()
     template = serializers.SerializerMethodField()
@@ -18,8 +18,9 @@ class StructureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Structure
         fields = [
-            "id", "run", "sample", "formula", "elements", "lattice", "spacegroup", "energy",
-            "template", "curation_state", "created", "cif", "cif_url",
+            "id", "run", "origin_run", "parent", "version", "sample", "formula", "elements",
+            "lattice", "spacegroup", "energy", "template", "curation_state", "created", "cif",
+            "cif_url",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -14,12 +14,12 @@ class StructureViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StructureSerializer
 
     def get_queryset(self):
-        structures = Structure.objects.visible_to(self.request.user).select_related("run")
+        structures = Structure.objects.visible_to(self.request.user).select_related("origin_run")
         params = self.request.query_params
         if params.get("formula"):
             structures = structures.filter(formula__iexact=params["formula"])
         if params.get("element"):
             structures = structures.filter(elements__contains=[params["element"]])
         if params.get("sample", "").isdigit():
-            structures = structures.filter(run__sample_id=int(params["sample"]))
+            structures = structures.filter(origin_run__sample_id=int(params["sample"]))
         return structures
