@@ -127,7 +127,10 @@ def check_lattice(basis: np.ndarray, px: float, config: Any) -> None:
         )
 
 
-def responses(symbols, mode, px, config) -> dict[str, contrast.Response]:
+def responses(
+    symbols, mode, px, config, source_sigma_A: float = 0.0
+) -> dict[str, contrast.Response]:
+    """Filtered single-atom response of each element under a source of ``source_sigma_A``."""
     return {
         e: contrast.single_atom_response(
             e,
@@ -137,9 +140,27 @@ def responses(symbols, mode, px, config) -> dict[str, contrast.Response]:
             background_sigma_A=config.background_sigma_A,
             energy_eV=config.energy_keV * 1e3,
             semiangle_mrad=config.semiangle_mrad,
+            source_sigma_A=round(float(source_sigma_A), 3),
         )
         for e in symbols
     }
+
+
+def source_blur(filtered, basis, uv, origin, px, config, symbols, mode) -> float:
+    """Effective source sigma [Å] that the columns' shape shows (see
+    :func:`reconstruction.stem2cif.contrast.estimate_blur`), measured with the heaviest
+    given element's response on the cell average."""
+    average = motif_mod.cell_average(
+        filtered, basis, pixel_size_A=px, origin=origin, bin_A=config.bin_A
+    )
+    at_zero = responses(symbols, mode, px, config)
+    heaviest = max(at_zero, key=lambda e: at_zero[e].peak)
+
+    def response_at(sigma: float) -> contrast.Response:
+        return responses([heaviest], mode, px, config, sigma)[heaviest]
+
+    sigma, _ = contrast.estimate_blur(average, basis, uv, response_at, pixel_size_A=px)
+    return sigma
 
 
 def measure_sites(filtered, basis, origin, px, config, response, *, uv=None):

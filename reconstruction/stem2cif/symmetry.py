@@ -115,6 +115,47 @@ def symmetrize(atoms: Atoms, *, symprec_A: float = 0.1) -> Atoms:
     return Atoms(numbers=numbers, scaled_positions=new_frac % 1.0, cell=cell, pbc=True)
 
 
+def ideal_cells(
+    atoms: Atoms, *, length_tolerance: float = 0.05, angle_tolerance_deg: float = 4.0
+) -> list[Atoms]:
+    """The layer on the higher-symmetry cells its measured one is close to.
+
+    A scan stretches and shears the lattice by a few per cent and degrees, more than
+    :func:`symmetrize`'s distance tolerance forgives, so a hexagonal layer comes out
+    oblique or centred-rectangular. Each candidate keeps the fractional coordinates and
+    the cell's area; it is offered for hexagonal (a = b, gamma = 120°), square and
+    rectangular (gamma = 90°) when the measured cell is within ``length_tolerance`` /
+    ``angle_tolerance_deg`` of it, highest symmetry first. The cell must be Gauss-reduced
+    (a <= b, 90° <= gamma <= 120°), as STEM2CIF measures it.
+    """
+    a, b, _, _, _, gamma = atoms.cell.cellpar()
+    area = a * b * np.sin(np.radians(gamma))
+    equal = abs(b / a - 1) <= length_tolerance
+    targets = []
+    if equal and abs(gamma - 120.0) <= angle_tolerance_deg:
+        side = np.sqrt(area / np.sin(np.radians(120.0)))
+        targets.append((side, side, 120.0))
+    if abs(gamma - 90.0) <= angle_tolerance_deg:
+        if equal:
+            targets.append((np.sqrt(area), np.sqrt(area), 90.0))
+        scale = np.sqrt(area / (a * b))
+        targets.append((a * scale, b * scale, 90.0))
+    out = []
+    for ta, tb, tg in targets:
+        ideal = atoms.copy()
+        ideal.set_cell(cell_matrix(ta, tb, tg, float(atoms.cell[2, 2])), scale_atoms=True)
+        out.append(ideal)
+    return out
+
+
+def symmetry_order(atoms: Atoms, *, symprec_A: float = 0.1) -> int:
+    """Number of symmetry operations spglib finds (1 when it finds none)."""
+    try:
+        return len(spglib.get_symmetry(_spg_cell(atoms), symprec=symprec_A)["rotations"])
+    except spglib.error.SpglibError:
+        return 1
+
+
 def to_cif(atoms: Atoms) -> str:
     """CIF text of the structure (pymatgen writer), checked by parsing it back.
 

@@ -92,6 +92,7 @@ def test_it_round_trips_a_result_through_a_dict():
         "filter",
         "lattice",
         "motif",
+        "blur",
         "refine",
         "elements",
         "structure",
