@@ -61,7 +61,10 @@ class GateConfig:
     min_bragg_contrast: float = MIN_BRAGG_CONTRAST
     min_check_score: float = 0.5
     min_fraction_explained: float = 0.8
-    max_scale_error: float = 0.08
+    # 4 %: the real HAADF MoS2 scan (tests/real) reads a = 2.99 Å at its file's 0.127 Å/px,
+    # 6 % short of MoS2 (its lattice says 0.135 Å/px); lattices of the benchmark sets are
+    # measured within 0.1 %, and the nearest wrong calibration of the negatives is 15 % off.
+    max_scale_error: float = 0.04
 
 
 @dataclass(frozen=True)

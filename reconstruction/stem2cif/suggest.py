@@ -141,6 +141,19 @@ def _basis(a: float, b: float, gamma_deg: float) -> np.ndarray:
     return np.array([[a, b * np.cos(g)], [0.0, b * np.sin(g)]])
 
 
+def template_cells(matches: Iterable[Any]) -> list[dict[str, Any]]:
+    """The ``templates`` argument of :func:`suggest_pixel_sizes` from retrieved templates
+    (:class:`reconstruction.descriptors.retrieval.TemplateMatch`, e.g. ``with_elements``)."""
+    cells = []
+    for m in matches:
+        a, b, _, _, _, gamma = m.structure.cell.cellpar()
+        cells.append(
+            {"id": m.id, "formula": m.formula, "a": a, "b": b, "gamma": gamma,
+             "e_form": m.formation_energy_per_atom}
+        )  # fmt: skip
+    return cells
+
+
 def _cellpar(basis: np.ndarray) -> tuple[float, float, float]:
     """(|a|, |b|, angle [deg]) of a basis after Gauss reduction (columns are vectors)."""
     from reconstruction.stem2cif.lattice import Lattice2D, gauss_reduce
@@ -149,4 +162,4 @@ def _cellpar(basis: np.ndarray) -> tuple[float, float, float]:
     return cell.a_A, cell.b_A, cell.gamma_deg
 
 
-__all__ = ["PixelSizeSuggestion", "image_cell_px", "suggest_pixel_sizes"]
+__all__ = ["PixelSizeSuggestion", "image_cell_px", "suggest_pixel_sizes", "template_cells"]

@@ -11,6 +11,7 @@ to contrast scale); the residual map is input minus simulation, both standardise
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ from reconstruction.agent.tools.base import Tool, ToolError, ToolOutput
 SEARCH_PX = 192
 #: Lengths of a structure's cell vector and an image lattice vector that may be matched.
 LENGTH_TOLERANCE = 0.06
+#: Largest scan distortion (relative change of the cell's metric) the check undoes.
+MAX_SCAN_STRAIN = 0.1
+#: The same, once the image is un-distorted onto the structure's cell (scan_correction).
+MEASURED_CELL_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,19 @@ class CheckTool(Tool):
         if state.candidate is None:
             raise ToolError("no structure to check: run stem2cif first")
         cand = state.candidate
-        structure = standard_orientation(cand.structure)
-        target = _standardise(_bandpass(state.original, state.pixel_size_A, state.mode))
         basis = _image_basis(state, cand)
-        angles = candidate_angles(structure, basis, state.pixel_size_A)
+        structure = standard_orientation(cand.structure)
+        image = _bandpass(state.original, state.pixel_size_A, state.mode)
+        stretch = scan_correction(structure, basis, state.pixel_size_A)
+        inside = np.ones(image.shape, bool)
+        if stretch is not None:
+            # The image is un-distorted onto the structure's cell; a lies on one image
+            # vector of exactly its length, not on a neighbour a few per cent off.
+            image, inside = undistort(image, stretch)
+            basis = stretch @ basis
+        target = _standardise(image) * inside
+        tolerance = MEASURED_CELL_TOLERANCE if stretch is not None else LENGTH_TOLERANCE
+        angles = candidate_angles(structure, basis, state.pixel_size_A, tolerance)
         if not angles:
             raise ToolError(
                 f"the structure's cell ({cand.lattice['a']:.2f} x {cand.lattice['b']:.2f} Å) "
@@ -64,16 +78,17 @@ class CheckTool(Tool):
         # rotation and offset hold for the whole field), then rendered once in full.
         crop = _central(target.shape, SEARCH_PX)
         search = _standardise(target[crop])
-        best = align(structure, search, angles, state.pixel_size_A, state.mode)
+        source = source_size_A(cand)
+        best = align(structure, search, angles, state.pixel_size_A, state.mode, source)
         sim = _standardise(
             _bandpass(
-                render(structure, best, target.shape, state.pixel_size_A, state.mode),
+                render(structure, best, target.shape, state.pixel_size_A, state.mode, source),
                 state.pixel_size_A,
                 state.mode,
             )
         )
         score = float(np.mean(sim * target))
-        residual = target - sim
+        residual = (target - sim) * inside
         artifacts = _write(state, residual, sim)
         result = {
             "score": round(score, 4),
@@ -83,6 +98,8 @@ class CheckTool(Tool):
             "shift_A": [round(v * state.pixel_size_A, 4) for v in best.shift_px],
             "structure_step": cand.step,
             "source": cand.source,
+            # Largest stretch [fraction] undone to put the image on the structure's cell.
+            "scan_strain": 0.0 if stretch is None else round(_strain(stretch), 4),
         }
         state.check = dict(result)
         summary = (
@@ -101,6 +118,60 @@ def standard_orientation(atoms: Atoms) -> Atoms:
     return out
 
 
+def scan_correction(
+    atoms: Atoms, basis_px: np.ndarray, pixel_size_A: float, tolerance: float = MAX_SCAN_STRAIN
+) -> np.ndarray | None:
+    """The stretch (2, 2), acting on (x, y) pixel coordinates, that takes the image's
+    lattice onto the structure's metric; None when they are not the same lattice.
+
+    A scan stretches and shears the lattice by a few per cent; the structure is
+    symmetrised, so simulated as it is its columns drift off the image's ones across the
+    field and the comparison judges the scan instead of the structure. The structure's
+    cell vectors are matched to the measured lattice by a change of basis (integer,
+    determinant ±1) whose metric agrees within ``tolerance``; without one (a supercell of
+    the measured lattice, or more strain than a scan makes) there is nothing to undo. The
+    stretch is the symmetric (rotation-free) solution, so the image keeps its orientation.
+    """
+    cell = np.array(atoms.cell)[:2, :2] / pixel_size_A  # rows [px]
+    measured = np.asarray(basis_px, float)  # columns [px]
+    g_meas = measured.T @ measured
+    best, best_err = None, tolerance
+    for entries in itertools.product(range(-2, 3), repeat=4):
+        u = np.array(entries, float).reshape(2, 2)
+        if abs(round(abs(np.linalg.det(u))) - 1) > 1e-9:
+            continue
+        t = u @ cell
+        err = float(np.max(np.abs(t @ t.T - g_meas)) / np.max(np.abs(g_meas)))
+        if err < best_err:
+            best, best_err = t @ t.T, err
+    if best is None:
+        return None
+    inv = np.linalg.inv(measured)
+    stretch_sq = inv.T @ best @ inv
+    w, v = np.linalg.eigh((stretch_sq + stretch_sq.T) / 2)
+    return (v * np.sqrt(w)) @ v.T
+
+
+def _strain(stretch: np.ndarray) -> float:
+    return float(np.abs(np.linalg.eigvalsh(stretch) - 1).max())
+
+
+def undistort(image: np.ndarray, stretch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` resampled through ``stretch`` about its centre, and the mask of the pixels
+    that came from inside it."""
+    from scipy import ndimage
+
+    swap = np.array([[0.0, 1.0], [1.0, 0.0]])  # (x, y) <-> (row, col)
+    matrix = swap @ np.linalg.inv(stretch) @ swap
+    centre = (np.array(image.shape, float) - 1) / 2
+    offset = centre - matrix @ centre
+    out = ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="nearest")
+    inside = ndimage.affine_transform(
+        np.ones_like(image), matrix, offset=offset, order=0, mode="constant", cval=0.0
+    )
+    return out, inside > 0.5
+
+
 def _image_basis(state: AgentState, cand) -> np.ndarray:
     """Lattice vectors in the image (2, 2) [px], from STEM2CIF or measured here."""
     if cand.stem2cif is not None:
@@ -115,24 +186,38 @@ def _image_basis(state: AgentState, cand) -> np.ndarray:
         raise ToolError(f"no lattice in the image to align the structure on ({exc})") from exc
 
 
-def candidate_angles(structure: Atoms, basis_px: np.ndarray, pixel_size_A: float) -> list[float]:
+def candidate_angles(
+    structure: Atoms, basis_px: np.ndarray, pixel_size_A: float, tolerance=LENGTH_TOLERANCE
+) -> list[float]:
     """Angles [deg] at which the structure's ``a`` lies on an image lattice vector of the
-    same length (within ``LENGTH_TOLERANCE``)."""
+    same length (within ``tolerance``)."""
     a_len = float(np.linalg.norm(structure.cell[0, :2]))
     angles: list[float] = []
     for n in range(-3, 4):
         for m in range(-3, 4):
             v = basis_px @ np.array([n, m], float) * pixel_size_A
             length = float(np.linalg.norm(v))
-            if length > 0 and abs(length / a_len - 1) <= LENGTH_TOLERANCE:
+            if length > 0 and abs(length / a_len - 1) <= tolerance:
                 angle = float(np.degrees(np.arctan2(v[1], v[0]))) % 360.0
                 if all(abs((angle - b + 180) % 360 - 180) > 0.5 for b in angles):
                     angles.append(angle)
     return angles
 
 
-def render(structure: Atoms, pose: Alignment, shape, pixel_size_A: float, mode: str):
-    """Noise-free image of ``structure`` in ``pose`` (rotation, handedness, offset)."""
+def source_size_A(cand) -> float:
+    """FWHM [Å] of the effective source that STEM2CIF measured on the image (0 when the
+    candidate did not come from it): the check simulates the same blur."""
+    from reconstruction.simulate.render import FWHM_PER_SIGMA
+
+    sigma = getattr(cand.stem2cif, "source_sigma_A", 0.0) or 0.0
+    return float(sigma) * FWHM_PER_SIGMA
+
+
+def render(
+    structure: Atoms, pose: Alignment, shape, pixel_size_A: float, mode: str, source: float = 0.0
+):
+    """Noise-free image of ``structure`` in ``pose`` (rotation, handedness, offset) with a
+    source of FWHM ``source`` [Å]."""
     from reconstruction.simulate import ImagingConfig, simulate_fast
 
     atoms = structure.copy()
@@ -149,20 +234,20 @@ def render(structure: Atoms, pose: Alignment, shape, pixel_size_A: float, mode: 
     atoms.wrap()
     config = ImagingConfig(
         mode=mode, dose_e_per_A2=None, pixel_size_A=pixel_size_A,
-        shape_px=tuple(shape), rotation_deg=angle,
+        shape_px=tuple(shape), rotation_deg=angle, source_size_A=source,
     )  # fmt: skip
     clean = simulate_fast(atoms, config).clean.astype(np.float64)
     return np.flipud(clean) if pose.mirrored else clean
 
 
-def align(structure: Atoms, target: np.ndarray, angles, pixel_size_A: float, mode: str):
+def align(structure: Atoms, target: np.ndarray, angles, pixel_size_A: float, mode: str, source=0.0):
     """Best rotation, handedness and offset by FFT cross-correlation of band-passed images."""
     best = Alignment(0.0, False, (0.0, 0.0), -np.inf)
     spectrum = np.conj(np.fft.rfft2(target))
     for angle, mirrored in distinct_poses(structure, angles):
         pose = Alignment(angle, mirrored, (0.0, 0.0), 0.0)
         sim = _standardise(
-            _bandpass(render(structure, pose, target.shape, pixel_size_A, mode),
+            _bandpass(render(structure, pose, target.shape, pixel_size_A, mode, source),
                       pixel_size_A, mode)
         )  # fmt: skip
         xcorr = np.fft.irfft2(np.fft.rfft2(sim) * spectrum, s=target.shape) / target.size
