@@ -24,29 +24,14 @@ from reconstruction.stem2cif import motif as motif_mod
 from reconstruction.stem2cif.supercell import find_supercell
 
 
-def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warnings):
+def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warnings, basis=None):
     """Lattice (autocorrelation), sites (cell average), refinement on every column; a
     pseudo-lattice is replaced by the supercell the contrast shows. Without a lattice of
     its own the image is tried with the prior's cell (then returned usable at any
-    distance: the descriptor of such an image is poor, the fit to it decides)."""
-    # The lattice needs no detail finer than the columns: smoothing to their width makes
-    # the autocorrelation robust at low dose (ABF, 1e4 e/Å²).
-    extra = np.sqrt(max(config.lattice_sigma_A**2 - config.column_sigma_A**2, 0.0)) / px
-    smooth = ndimage.gaussian_filter(filtered, extra) if extra > 0.3 else filtered
-    try:
-        basis = lattice_mod.find_lattice(
-            smooth, pixel_size_A=px, max_lattice_A=config.max_lattice_A
-        )
-    except NoLatticeFound as exc:
-        # An image without a clear lattice also gives a poor descriptor, so the nearest
-        # template is tried whatever its distance; it must still fit the cell and sites.
-        if prior is None:
-            raise
-        basis = lattice_mod.lattice_from_template(
-            smooth, np.array(prior.structure.cell)[:2, :2], pixel_size_A=px
-        )
-        warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
-        prior = prior.at_any_distance()
+    distance: the descriptor of such an image is poor, the fit to it decides). A
+    ``basis`` [px] already found is measured again without searching for it."""
+    if basis is None:
+        basis, prior = _find_lattice(filtered, px, config, prior, warnings)
     basis = _plausible(basis, px, config, prior, warnings)
     clock.lap("lattice")
     uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)
@@ -65,6 +50,30 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
             basis, uv, residual = refine(filtered, basis, uv, origin, px, config)
     clock.lap("refine")
     return basis, uv, residual, prior
+
+
+def _find_lattice(filtered, px, config, prior, warnings):
+    """The image's lattice basis [px] (autocorrelation), or the prior's cell oriented on
+    it, and the prior (usable at any distance in that case)."""
+    # The lattice needs no detail finer than the columns: smoothing to their width makes
+    # the autocorrelation robust at low dose (ABF, 1e4 e/Å²).
+    extra = np.sqrt(max(config.lattice_sigma_A**2 - config.column_sigma_A**2, 0.0)) / px
+    smooth = ndimage.gaussian_filter(filtered, extra) if extra > 0.3 else filtered
+    try:
+        basis = lattice_mod.find_lattice(
+            smooth, pixel_size_A=px, max_lattice_A=config.max_lattice_A
+        )
+    except NoLatticeFound as exc:
+        # An image without a clear lattice also gives a poor descriptor, so the nearest
+        # template is tried whatever its distance; it must still fit the cell and sites.
+        if prior is None:
+            raise
+        basis = lattice_mod.lattice_from_template(
+            smooth, np.array(prior.structure.cell)[:2, :2], pixel_size_A=px
+        )
+        warnings.append(f"{exc}; the lattice is template {prior.id}'s cell, oriented on the image")
+        prior = prior.at_any_distance()
+    return basis, prior
 
 
 def _plausible(basis, px, config, prior, warnings) -> np.ndarray:

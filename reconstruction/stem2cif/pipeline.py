@@ -350,29 +350,26 @@ def _measure_with_blur(filtered, origin, px, config, clock, prior, warnings, sym
 
     The sites are first found with a point source's column shape; the effective source
     size is then fitted on the cell average (or taken from ``config.source_sigma_A``) and,
-    when it is not negligible, the sites are found again with columns of that width:
-    (source sigma [Å], responses, what :func:`measure.lattice_and_motif` gives)."""
+    when it is not negligible, the sites are found again on the same lattice with columns
+    of that width: (source sigma [Å], responses, what :func:`measure.lattice_and_motif`
+    gives)."""
+    basis, prior = measure._find_lattice(filtered, px, config, prior, warnings)
     given = config.source_sigma_A
-    if given is not None:
-        response = measure.responses(symbols, mode, px, config, given)
-        found = measure.lattice_and_motif(
-            filtered, origin, px, config, response, clock, prior, warnings
-        )
-        return float(given), response, found
-    response = measure.responses(symbols, mode, px, config)
+    blur = 0.0 if given is None else float(given)
+    response = measure.responses(symbols, mode, px, config, blur)
     first_pass: list[str] = []
     found = measure.lattice_and_motif(
-        filtered, origin, px, config, response, clock, prior, first_pass
+        filtered, origin, px, config, response, clock, prior, first_pass, basis=basis
     )
-    basis, uv = found[0], found[1]
-    blur = measure.source_blur(filtered, basis, uv, origin, px, config, symbols, mode)
-    clock.lap("blur")
-    if blur < MIN_SOURCE_SIGMA_A:
+    if given is None:
+        blur = measure.source_blur(filtered, found[0], found[1], origin, px, config, symbols, mode)
+        clock.lap("blur")
+    if given is not None or blur < MIN_SOURCE_SIGMA_A:
         warnings.extend(first_pass)
-        return 0.0, response, found
+        return (0.0 if given is None else blur), response, found
     response = measure.responses(symbols, mode, px, config, blur)
     found = measure.lattice_and_motif(
-        filtered, origin, px, config, response, clock, prior, warnings
+        filtered, origin, px, config, response, clock, prior, warnings, basis=basis
     )
     return blur, response, found
 
