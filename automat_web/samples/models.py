@@ -127,6 +127,13 @@ class Sample(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["group", "-created"])]
+        constraints = [
+            # A file uploaded again into the same group is the sample already there; the
+            # database holds to it when uploads of the file race (services.ingest_upload).
+            models.UniqueConstraint(
+                fields=["micrograph", "group"], name="samples_one_sample_per_file_and_group"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -3,18 +3,26 @@
 The file is read completely (headers checked first, then every pixel decoded) before
 anything is stored, so a rejected file leaves nothing behind. Stored: the original under
 its SHA-256, the float32 working image, a PNG thumbnail, the metadata as JSON.
+
+One sample per file and lab group is a unique constraint of the database, not a check made
+first: of concurrent uploads of one file, one inserts the row and the others wait for it on
+the constraint, then answer with its sample. The files are written after the rows are
+inserted and before they commit, so the loser of such a race writes none, and a failure
+while writing leaves neither rows nor the files this upload added.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from dataclasses import dataclass, replace
+import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from automat_web.lib.blobstore import sha256_file
 from automat_web.samples.models import (
@@ -26,7 +34,7 @@ from automat_web.samples.models import (
     blob_store,
 )
 from reconstruction.chemistry import UnknownElement, parse_elements
-from reconstruction.io import probe, read_micrograph, thumbnail_png
+from reconstruction.io import parse_stack_choice, probe, read_micrograph, thumbnail_png
 from reconstruction.io.calibration import user_calibration
 from reconstruction.io.errors import IngestError
 from reconstruction.io.modes import DEFAULT_MODE, check_mode, mode_from_signal
@@ -34,7 +42,12 @@ from reconstruction.io.types import Calibration, FileInfo
 
 
 class UploadRejected(Exception):
-    """The upload cannot be accepted; ``str(error)`` is the message to show."""
+    """The upload cannot be accepted; ``str(error)`` is the message to show, ``field`` the
+    input it is about (the form's and the API's field name; ``file`` for the file itself)."""
+
+    def __init__(self, message: str, *, field: str = "file") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -46,13 +59,20 @@ class UploadOutcome:
 
 @dataclass(frozen=True)
 class _Rendition:
-    """The derived products of one (signal, stack) choice, already in the blob store."""
+    """The derived products of one (signal, stack) choice, not yet in the blob store."""
 
-    working_sha256: str
-    thumbnail_sha256: str
+    working_npy: bytes
+    thumbnail_png: bytes
     shape: tuple[int, int]
     calibration: Calibration
     metadata: dict
+    working_sha256: str = field(init=False)
+    thumbnail_sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "working_sha256", hashlib.sha256(self.working_npy).hexdigest())
+        thumbnail = hashlib.sha256(self.thumbnail_png).hexdigest()
+        object.__setattr__(self, "thumbnail_sha256", thumbnail)
 
 
 def ingest_upload(
@@ -72,40 +92,42 @@ def ingest_upload(
     """Check, read and store an uploaded micrograph as a new sample of ``group``.
 
     Re-uploading a file already in ``group`` returns the existing sample (``created`` is
-    False); the same file uploaded into another group is stored once and linked.
+    False), also when the uploads run at the same time; the same file uploaded into another
+    group is stored once and linked.
     ``mode``: the imaging mode (``haadf``, ``idpc``, ``abf``); None takes it from the
     signal's name, or assumes iDPC when the file does not say.
-    Raises UploadRejected with a message for the user when the file cannot be used.
+    Raises UploadRejected with a message for the user (and the field it is about) when the
+    file or an option cannot be used; nothing is stored then.
     """
     if not owner.groups.filter(pk=group.pk).exists():
-        raise UploadRejected(f"you are not a member of the lab group {group.name!r}")
+        raise UploadRejected(f"you are not a member of the lab group {group.name!r}", field="group")
+    name = _checked_name(name, filename)
     try:
         element_list = parse_elements(elements)
     except UnknownElement as exc:
-        raise UploadRejected(str(exc)) from None
+        raise UploadRejected(str(exc), field="elements") from None
     user_mode = _checked_mode(mode) if mode else None
+    if pixel_size_A is not None:
+        _user_cal(pixel_size_A)
+    if stack:
+        _check_stack(stack)
     size = path.stat().st_size
     _check_size(size)
     sha256 = sha256_file(path)
+    existing = _sample_of(sha256, group)
+    if existing is not None:
+        return _already_uploaded(existing)
     micrograph = Micrograph.objects.filter(sha256=sha256).first()
-    if micrograph is not None:
-        existing = micrograph.samples.filter(group=group).order_by("created").first()
-        if existing is not None:
-            return UploadOutcome(
-                existing,
-                False,
-                f"This file was already uploaded to {group.name} as "
-                f"“{existing.name}”; nothing was stored twice.",
-            )
     try:
         info = micrograph.info if micrograph else _probe(path)
         signal_index = _signal_index(info, signal)
         rendition = _render(path, info, signal_index, stack, pixel_size_A)
     except UploadRejected as exc:
-        raise UploadRejected(_name_the_file(str(exc), path, filename)) from None
-    with transaction.atomic():
-        if micrograph is None:
-            blob_store().put_file(path, sha256=sha256, suffix=ORIGINAL_SUFFIX[info.format])
+        message = _name_the_file(str(exc), path, filename)
+        raise UploadRejected(message, field=exc.field) from None
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
             micrograph, _ = Micrograph.objects.get_or_create(
                 sha256=sha256,
                 defaults={
@@ -115,18 +137,31 @@ def ingest_upload(
                     "metadata": rendition.metadata if rendition else {},
                 },
             )
-        sample = Sample(
-            name=name.strip() or Path(filename).stem or "micrograph",
-            original_filename=Path(filename).name[:255],
-            notes=notes,
-            owner=owner,
-            group=group,
-            micrograph=micrograph,
-            elements=element_list,
-        )
-        _apply(sample, info, signal_index, stack, rendition, pixel_size_A)
-        _apply_mode(sample, user_mode)
-        sample.save()
+            sample = Sample(
+                name=name,
+                original_filename=Path(filename).name[:255],
+                notes=notes,
+                owner=owner,
+                group=group,
+                micrograph=micrograph,
+                elements=element_list,
+            )
+            _apply(sample, info, signal_index, stack, rendition, pixel_size_A)
+            _apply_mode(sample, user_mode)
+            sample.save()  # a concurrent upload of this file waits here, then fails
+            suffix = ORIGINAL_SUFFIX[info.format]
+            if _missing_blob(sha256, suffix, written):
+                blob_store().put_file(path, sha256=sha256, suffix=suffix)
+            _store_rendition(rendition, written)
+    except IntegrityError:
+        _remove(written)
+        existing = _sample_of(sha256, group)
+        if existing is None:
+            raise
+        return _already_uploaded(existing)
+    except BaseException:
+        _remove(written)
+        raise
     _start_processing(sample, owner)
     return UploadOutcome(sample, True, f"Uploaded “{sample.name}”.")
 
@@ -137,10 +172,7 @@ def set_pixel_size(sample: Sample, pixel_size_A: float | None, *, note: str = ""
     if pixel_size_A is None:
         cal = sample.signal.calibration
     else:
-        try:
-            cal = replace(user_calibration(pixel_size_A), note=note)
-        except IngestError as exc:
-            raise UploadRejected(str(exc)) from None
+        cal = replace(_user_cal(pixel_size_A), note=note)
     sample.pixel_size_A = cal.pixel_size_A
     sample.calibration_source = cal.source or ""
     sample.calibration_note = cal.note[:255]
@@ -169,11 +201,17 @@ def choose_signal(sample: Sample, signal: int | str, stack: str | None) -> Sampl
     _apply(sample, info, signal_index, stack, rendition, user_px)
     if sample.imaging_mode_source != "user":  # the new signal may say another mode
         _apply_mode(sample, None)
-    with transaction.atomic():
-        sample.save()
-        if rendition is not None and not micrograph.metadata:
-            micrograph.metadata = rendition.metadata
-            micrograph.save(update_fields=["metadata"])
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            sample.save()
+            if rendition is not None and not micrograph.metadata:
+                micrograph.metadata = rendition.metadata
+                micrograph.save(update_fields=["metadata"])
+            _store_rendition(rendition, written)
+    except BaseException:
+        _remove(written)
+        raise
     _start_processing(sample)
     return sample
 
@@ -222,6 +260,67 @@ def _start_processing(sample: Sample, user: AbstractBaseUser | None = None) -> N
     start_if_ready(sample, requested_by=user)
 
 
+def _sample_of(sha256: str, group: Group) -> Sample | None:
+    """The sample of the file with this digest in ``group``, if it was uploaded there."""
+    return Sample.objects.filter(micrograph__sha256=sha256, group=group).first()
+
+
+def _already_uploaded(sample: Sample) -> UploadOutcome:
+    return UploadOutcome(
+        sample,
+        False,
+        f"This file was already uploaded to {sample.group.name} as "
+        f"“{sample.name}”; nothing was stored twice.",
+    )
+
+
+def _checked_name(name: str, filename: str) -> str:
+    """The sample's name: as entered, else the file's name without its suffix."""
+    limit = Sample._meta.get_field("name").max_length
+    name = name.strip()
+    if len(name) > limit:
+        raise UploadRejected(
+            f"the name is {len(name)} characters long; at most {limit} are allowed",
+            field="name",
+        )
+    return name or Path(filename).stem[:limit] or "micrograph"
+
+
+def _check_stack(stack: str) -> None:
+    """Refuse a stack choice that is none of the choices, whether or not the file turns
+    out to hold a stack (the frame's index is checked against the file's frames later)."""
+    try:
+        parse_stack_choice(stack, sys.maxsize)
+    except IngestError as exc:
+        raise UploadRejected(str(exc), field="stack") from None
+
+
+def _missing_blob(sha256: str, suffix: str, written: list[Path]) -> bool:
+    """Whether the blob store lacks this file; if so its path goes on ``written``, the files
+    this call adds (a failed upload removes those and no others)."""
+    path = blob_store().path(sha256, suffix)
+    if path.exists():
+        return False
+    written.append(path)
+    return True
+
+
+def _store_rendition(rendition: _Rendition | None, written: list[Path]) -> None:
+    if rendition is None:
+        return
+    for data, sha256, suffix in (
+        (rendition.working_npy, rendition.working_sha256, WORKING_SUFFIX),
+        (rendition.thumbnail_png, rendition.thumbnail_sha256, THUMBNAIL_SUFFIX),
+    ):
+        if _missing_blob(sha256, suffix, written):
+            blob_store().put_bytes(data, suffix=suffix)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def _name_the_file(message: str, path: Path, filename: str) -> str:
     """Say ``filename`` (what the user uploaded) where a message names the stored path."""
     message = message.replace(str(path), filename).replace(path.name, filename)
@@ -255,7 +354,7 @@ def _signal_index(info: FileInfo, signal: int | str | None) -> int:
     elif 0 <= int(signal) < len(info.signals):
         return int(signal)
     names = ", ".join(f"{s.index}: {s.name}" for s in info.signals)
-    raise UploadRejected(f"the file has no signal {signal!r}; it holds {names}")
+    raise UploadRejected(f"the file has no signal {signal!r}; it holds {names}", field="signal")
 
 
 def _render(
@@ -281,17 +380,20 @@ def _render(
         raise UploadRejected(str(exc)) from None
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(micro.data, dtype=np.float32), allow_pickle=False)
-    store = blob_store()
-    working = store.put_bytes(buffer.getvalue(), suffix=WORKING_SUFFIX)
-    thumb = store.put_bytes(thumbnail_png(micro.data), suffix=THUMBNAIL_SUFFIX)
-    return _Rendition(working, thumb, micro.shape, micro.calibration, micro.metadata)
+    return _Rendition(
+        buffer.getvalue(),
+        thumbnail_png(micro.data),
+        micro.shape,
+        micro.calibration,
+        micro.metadata,
+    )
 
 
 def _checked_mode(mode: str) -> str:
     try:
         return check_mode(mode)
     except ValueError as exc:
-        raise UploadRejected(str(exc)) from None
+        raise UploadRejected(str(exc), field="mode") from None
 
 
 def _apply_mode(sample: Sample, user_mode: str | None) -> None:
@@ -309,7 +411,7 @@ def _user_cal(pixel_size_A: float) -> Calibration:
     try:
         return user_calibration(pixel_size_A)
     except IngestError as exc:
-        raise UploadRejected(str(exc)) from None
+        raise UploadRejected(str(exc), field="pixel_size_A") from None
 
 
 def _apply(

@@ -93,7 +93,7 @@ def _ingest(request: HttpRequest, form: UploadForm) -> services.UploadOutcome | 
             mode=form.cleaned_data["mode"] or None,
         )
     except services.UploadRejected as exc:
-        form.add_error("file", str(exc))
+        form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
         return None
 
 

@@ -51,12 +51,15 @@ class SampleSerializer(serializers.ModelSerializer):
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     group = serializers.CharField(help_text="Lab group name or id.")
-    name = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     elements = serializers.CharField(required=False, allow_blank=True, default="")
     pixel_size_A = serializers.FloatField(required=False, allow_null=True, default=None)
     signal = serializers.CharField(required=False, allow_blank=True, default="")
-    stack = serializers.CharField(required=False, allow_blank=True, default="")
+    stack = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="For a stack of frames: sum, align or frame:<i> (anything else is refused).",
+    )  # fmt: skip
     mode = serializers.ChoiceField(
         choices=list(IMAGING_MODES), required=False, allow_blank=True, default="",
         help_text="Imaging mode (haadf, idpc, abf); empty: as the file's signal says, else idpc.",

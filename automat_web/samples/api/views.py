@@ -77,7 +77,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 mode=data["mode"] or None,
             )
         except services.UploadRejected as exc:
-            raise ValidationError({"file": [str(exc)]}) from None
+            raise ValidationError({exc.field: [str(exc)]}) from None
         body = SampleSerializer(outcome.sample, context={"request": request}).data
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return Response({**body, "message": outcome.message}, status=code)

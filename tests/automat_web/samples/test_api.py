@@ -68,7 +68,7 @@ def test_it_calibrates_through_the_api(alice, tmp_path) -> None:
     ("fields", "key", "text"),
     [
         ({"group": "Lab B"}, "group", "not a member"),
-        ({"group": "Lab A", "elements": "Mo,Qq"}, "file", "unknown element"),
+        ({"group": "Lab A", "elements": "Mo,Qq"}, "elements", "unknown element"),
     ],
 )
 def test_it_explains_what_is_wrong(alice, lab_b, tmp_path, fields, key, text) -> None:
