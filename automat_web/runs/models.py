@@ -78,6 +78,15 @@ class Run(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         indexes = [models.Index(fields=["sample", "-created"])]
+        constraints = [
+            # One run of a sample at a time, however it is started (services.create_run);
+            # the statuses are Run.ACTIVE's (a nested class cannot read the class's names).
+            models.UniqueConstraint(
+                fields=["sample"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="runs_one_active_run_per_sample",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"run {self.pk} of sample {self.sample_id} ({self.status})"

@@ -25,12 +25,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from automat_web.lib.blobstore import sha256_file
 from automat_web.runs.models import Run, Step, StepArtifact
+from automat_web.runs.progress import progress_of
 from automat_web.samples.models import Sample, blob_store
 from automat_web.structures.models import Structure
 
@@ -39,8 +40,6 @@ log = logging.getLogger(__name__)
 #: Name of the Celery task that processes one run (worker/tasks.py).
 TASK_NAME = "worker.tasks.run_agent"
 POLICIES = ("rules", "llm")
-#: Tool calls of a typical rule-based run, for the progress estimate.
-EXPECTED_STEPS = 5
 #: Seconds before the task's soft time limit at which the agent is asked to stop.
 STOP_MARGIN_S = 30
 
@@ -49,13 +48,23 @@ class RunRejected(Exception):
     """The run cannot be created or changed; ``str(error)`` is the message to show."""
 
 
+class RunAlreadyActive(RunRejected):
+    """The sample has a queued or running run: one run of a sample at a time."""
+
+
 # --- creating, cancelling, rerunning -------------------------------------------------------
 
 
 def create_run(
     sample: Sample, policy: str = "rules", *, requested_by: AbstractBaseUser | None = None
 ) -> Run:
-    """Create a queued run of ``sample`` and send its task once the transaction commits."""
+    """Create a queued run of ``sample`` and send its task once the transaction commits.
+
+    The one way a run starts (the API, the page's start and rerun, uploads, the CLI), so
+    one rule holds for all: no new run while a run of the sample is queued or running
+    (RunAlreadyActive). The database's constraint ``runs_one_active_run_per_sample`` keeps
+    it when two requests race.
+    """
     if policy not in POLICIES:
         raise RunRejected(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
     if policy == "llm" and not (settings.LLM_BASE_URL and settings.LLM_MODEL):
@@ -64,15 +73,24 @@ def create_run(
         raise RunRejected(f"this sample cannot be processed yet: it {sample.status_label}")
     if not sample.elements:
         raise RunRejected("this sample cannot be processed yet: say which elements it holds")
-    with transaction.atomic():
-        run = Run.objects.create(
-            sample=sample,
-            policy=policy,
-            mode=sample.imaging_mode,
-            requested_by=requested_by if requested_by and requested_by.pk else None,
-            celery_task_id=str(uuid.uuid4()),
-        )
-        transaction.on_commit(lambda: enqueue(run.pk))
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                sample=sample,
+                policy=policy,
+                mode=sample.imaging_mode,
+                requested_by=requested_by if requested_by and requested_by.pk else None,
+                celery_task_id=str(uuid.uuid4()),
+            )
+            transaction.on_commit(lambda: enqueue(run.pk))
+    except IntegrityError:
+        active = sample.runs.active().first()
+        if active is None:
+            raise
+        raise RunAlreadyActive(
+            f"run {active.pk} of this sample is still going ({active.status}): "
+            "cancel it or wait for it to finish"
+        ) from None
     return run
 
 
@@ -80,13 +98,15 @@ def start_if_ready(sample: Sample, *, requested_by: AbstractBaseUser | None = No
     """Start processing a sample that has what it needs and no run yet (uploads call this)."""
     if not sample.is_ready or not sample.elements or sample.runs.exists():
         return None
-    return create_run(sample, requested_by=requested_by)
+    try:
+        return create_run(sample, requested_by=requested_by)
+    except RunAlreadyActive:  # a concurrent request started it
+        return None
 
 
 def rerun(run: Run, *, requested_by: AbstractBaseUser | None = None) -> Run:
-    """A new run of the same sample and policy (the old one and its steps are kept)."""
-    if run.is_active:
-        raise RunRejected("this run is still going: cancel it first")
+    """A new run of the same sample and policy (the old one and its steps are kept);
+    refused like any new run while a run of the sample is going."""
     return create_run(run.sample, run.policy, requested_by=requested_by)
 
 
@@ -299,7 +319,8 @@ class _StepWriter:
                     name=name[:128],
                     defaults={"sha256": sha256, "suffix": suffix, "size_bytes": size},
                 )
-        done = min(0.95, (record.index + 1) / EXPECTED_STEPS)
+        tools = Step.objects.filter(run_id=self.run_id, attempt=self.attempt)
+        done = progress_of(tools.values_list("tool", flat=True))
         Run.objects.filter(pk=self.run_id, attempts=self.attempt).update(
             progress=done, heartbeat=timezone.now()
         )

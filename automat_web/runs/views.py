@@ -41,7 +41,8 @@ def start(request: HttpRequest, sample_pk: int) -> HttpResponse:
         )
     except services.RunRejected as exc:
         messages.error(request, str(exc))
-        return redirect(sample)
+        active = sample.runs.active().select_related("sample").first()
+        return _panel(request, active) if active is not None else redirect(sample)
     return _panel(request, run)
 
 
@@ -64,6 +65,7 @@ def rerun(request: HttpRequest, pk: int) -> HttpResponse:
         run = services.rerun(run, requested_by=request.user)
     except services.RunRejected as exc:
         messages.error(request, str(exc))
+        run = run.sample.runs.active().select_related("sample").first() or run
     return _panel(request, run)
 
 

@@ -42,12 +42,15 @@ def test_it_lists_shows_and_filters_runs(api, alice, lab_a, mos2_tiff, tmp_path)
 def test_it_starts_cancels_and_reruns(api, alice, lab_a, mos2_tiff) -> None:
     sample = upload(mos2_tiff, alice, lab_a)
     first = sample.runs.get()
-    created = api.post("/api/runs/", {"sample": sample.pk}, format="json")
-    assert created.status_code == 201 and created.json()["status"] == "queued"
+    refused = api.post("/api/runs/", {"sample": sample.pk}, format="json")
+    assert refused.status_code == 400  # one run at a time (test_one_active_run.py)
     assert api.post(f"/api/runs/{first.pk}/rerun/").status_code == 400  # still queued
     cancelled = api.post(f"/api/runs/{first.pk}/cancel/").json()
     assert cancelled["status"] == "cancelled"
     assert api.post(f"/api/runs/{first.pk}/cancel/").status_code == 400
+    created = api.post("/api/runs/", {"sample": sample.pk}, format="json")
+    assert created.status_code == 201 and created.json()["status"] == "queued"
+    api.post(f"/api/runs/{created.json()['id']}/cancel/")
     again = api.post(f"/api/runs/{first.pk}/rerun/")
     assert again.status_code == 201 and again.json()["sample"] == sample.pk
     assert sample.runs.count() == 3
