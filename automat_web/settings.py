@@ -8,6 +8,7 @@ hosts required, HTTPS-only cookies, HSTS; passes ``manage.py check --deploy``).
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "csp",
+    "axes",
     "automat_web.accounts",
     "automat_web.system",
     "automat_web.samples",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "automat_web.urls"
@@ -123,6 +126,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins are counted per user name and, apart, per client address (django-axes, in
+# the database, so every gunicorn worker sees them): at the limit, that name or address may
+# not log in until the cool-off has passed since its last failure. The portal's and the
+# admin's login both authenticate through it; API tokens carry no password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MIN", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A try while locked out does not restart the cool-off: the wait the page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept; successful logins are not logged
+AXES_VERBOSE = False  # no banner at every start (the CLI's stderr); lockouts still logged
+AXES_LOCKOUT_CALLABLE = "automat_web.accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "automat_web.accounts.throttle.client_ip"
+# Reverse proxies in front of the portal that append the client's address to
+# X-Forwarded-For (production expects one: it already trusts its X-Forwarded-Proto).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1 if PRODUCTION else 0, minimum=0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "samples:list"
 LOGOUT_REDIRECT_URL = "login"
