@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from automat_web.accounts.tokens import login_or_token_required
 from automat_web.runs import services
 from automat_web.runs.models import Run, StepArtifact
 from automat_web.samples.models import Sample
@@ -69,7 +70,7 @@ def rerun(request: HttpRequest, pk: int) -> HttpResponse:
     return _panel(request, run)
 
 
-@login_required
+@login_or_token_required
 def artifact(request: HttpRequest, pk: int, artifact_pk: int) -> FileResponse:
     run = _visible(request, pk)
     item = get_object_or_404(

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from automat_web.accounts.groups import lab_groups
+from automat_web.accounts.tokens import login_or_token_required
 from automat_web.structures import export as exports
 from automat_web.structures import services
 from automat_web.structures.editing import sites
@@ -165,7 +166,7 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(structure)
 
 
-@login_required
+@login_or_token_required
 def cif(request: HttpRequest, pk: int) -> HttpResponse:
     """The CIF, as an attachment (``inline=1``: as text, for the 3D viewer's fetch)."""
     structure = get_object_or_404(Structure.objects.visible_to(request.user), pk=pk)

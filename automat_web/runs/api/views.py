@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -9,11 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from automat_web.runs import services
-from automat_web.runs.api.serializers import RunCreateSerializer, RunSerializer
+from automat_web.runs.api.serializers import RunCreateSerializer, RunFilterSerializer, RunSerializer
 from automat_web.runs.models import Run
+from automat_web.samples.api.params import id_param
 from automat_web.samples.models import Sample
 
+INVALID = OpenApiResponse(description="Refused: a list of messages per field.")
 
+
+@extend_schema_view(list=extend_schema(parameters=[RunFilterSerializer]))
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Runs of the caller's lab groups (``?sample=``, ``?status=``). POST ``{"sample": id}``
     to start one; ``cancel/`` and ``rerun/`` act on one."""
@@ -24,12 +29,14 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         # Object permissions do not cover list or create: filter here, check on create.
         runs = Run.objects.visible_to(self.request.user).select_related("sample", "structure")
         params = self.request.query_params
-        if params.get("sample", "").isdigit():
-            runs = runs.filter(sample_id=int(params["sample"]))
+        RunFilterSerializer(data=params).is_valid(raise_exception=True)
+        if id_param(params.get("sample")) is not None:
+            runs = runs.filter(sample_id=id_param(params["sample"]))
         if params.get("status") in Run.Status.values:
             runs = runs.filter(status=params["status"])
         return runs
 
+    @extend_schema(request=RunCreateSerializer, responses={201: RunSerializer, 400: INVALID})
     def create(self, request: Request) -> Response:
         entered = RunCreateSerializer(data=request.data)
         entered.is_valid(raise_exception=True)
@@ -49,6 +56,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         body = RunSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: RunSerializer, 400: INVALID})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         try:
@@ -57,6 +65,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             raise ValidationError({"status": [str(exc)]}) from None
         return Response(RunSerializer(run, context={"request": request}).data)
 
+    @extend_schema(request=None, responses={201: RunSerializer, 400: INVALID})
     @action(detail=True, methods=["post"])
     def rerun(self, request: Request, pk: str | None = None) -> Response:
         try:

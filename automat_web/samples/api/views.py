@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -19,12 +20,19 @@ from automat_web.samples import services
 from automat_web.samples.api.serializers import (
     CalibrationSerializer,
     ModeSerializer,
+    SampleFilterSerializer,
     SampleSerializer,
+    SuggestionsSerializer,
+    UploadResultSerializer,
     UploadSerializer,
 )
 from automat_web.samples.models import Sample
 
+#: A refused request: what is wrong, per field (``{"field": ["message", ...]}``).
+INVALID = OpenApiResponse(description="Invalid input: a list of messages per field.")
 
+
+@extend_schema_view(list=extend_schema(parameters=[SampleFilterSerializer]))
 class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Samples of the caller's lab groups. POST a multipart upload to create one."""
 
@@ -37,6 +45,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "owner", "group", "micrograph"
         )
         params = self.request.query_params
+        SampleFilterSerializer(data=params).is_valid(raise_exception=True)
         if params.get("q"):
             samples = samples.filter(name__icontains=params["q"])
         if params.get("status") == "ready":
@@ -45,6 +54,12 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             samples = samples.needing_input()
         return filter_samples(samples, params)[0]
 
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: UploadResultSerializer, 200: UploadResultSerializer, 400: INVALID},
+        description="Upload a micrograph (multipart). 201: a new sample; 200: this lab "
+        "already has the file, and the answer is that sample.",
+    )
     def create(self, request: Request) -> Response:
         data = request.data  # parsing the body is what notices an oversized upload
         if getattr(request._request, "upload_too_large", False):
@@ -56,9 +71,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = upload.validated_data
         group_key = data["group"]
         group = (
-            lab_groups(request.user)
-            .filter(Q(name=group_key) | Q(pk=int(group_key) if group_key.isdigit() else None))
-            .first()
+            lab_groups(request.user).filter(Q(name=group_key) | Q(pk=_group_id(group_key))).first()
         )
         if group is None:
             raise ValidationError({"group": [f"you are not a member of a lab group {group_key!r}"]})
@@ -82,6 +95,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return Response({**body, "message": outcome.message}, status=code)
 
+    @extend_schema(responses={200: SampleSerializer, 400: INVALID})
     @action(detail=True, methods=["post"], serializer_class=CalibrationSerializer)
     def calibration(self, request: Request, pk: str | None = None) -> Response:
         sample = self.get_object()
@@ -93,6 +107,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"pixel_size_A": [str(exc)]}) from None
         return Response(SampleSerializer(sample, context={"request": request}).data)
 
+    @extend_schema(responses={200: SampleSerializer, 400: INVALID})
     @action(detail=True, methods=["post"], url_path="imaging-mode", serializer_class=ModeSerializer)
     def imaging_mode(self, request: Request, pk: str | None = None) -> Response:
         sample = self.get_object()
@@ -101,9 +116,15 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.set_imaging_mode(sample, entered.validated_data["mode"] or None)
         return Response(SampleSerializer(sample, context={"request": request}).data)
 
+    @extend_schema(responses=SuggestionsSerializer)
     @action(detail=True, methods=["get"], url_path="pixel-size-suggestions")
     def pixel_size_suggestions(self, request: Request, pk: str | None = None) -> Response:
         """Pixel sizes under which a known monolayer of the sample's elements fits the
         lattice its image shows, best first (a person confirms one through calibration)."""
         sample = self.get_object()
         return Response({"suggestions": services.pixel_size_suggestions(sample)})
+
+
+def _group_id(key: str) -> int | None:
+    """``key`` as a group id, if it can be one (auth groups have 32-bit ids)."""
+    return int(key) if key.isdecimal() and int(key) < 2**31 else None
