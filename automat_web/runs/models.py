@@ -64,6 +64,12 @@ class Run(models.Model):
     timings_s = models.JSONField(default=dict, blank=True, help_text="Seconds per tool.")
     matches = models.JSONField(default=list, blank=True, help_text="Top-k template matches.")
     result = models.JSONField(default=dict, blank=True, help_text="The agent's result.json.")
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the run was computed with: code version, denoiser weights (sha256), "
+        "potential, template library, policy (LLM model and endpoint) and inputs.",
+    )
     celery_task_id = models.CharField(max_length=64, blank=True)
     enqueued = models.DateTimeField(null=True, blank=True, help_text="When the task was sent.")
     worker = models.CharField(max_length=255, blank=True, help_text="Host of the last attempt.")
@@ -140,6 +146,28 @@ class Run(models.Model):
     @property
     def template_used(self) -> str:
         return ((self.result or {}).get("template") or {}).get("id") or ""
+
+    @property
+    def check_score(self) -> float | None:
+        """The forward-model check's score (normalised cross-correlation, 1 = identical)."""
+        for check in self.review_checks:
+            if check.get("name") == "forward_model" and check.get("value") is not None:
+                return check["value"]
+        for step in reversed((self.result or {}).get("steps") or []):
+            score = (step.get("result") or {}).get("score")
+            if step.get("tool") == "check" and step.get("ok") and score is not None:
+                return score
+        return None
+
+    def transcript(self) -> StepArtifact | None:
+        """The agent's ``transcript.json`` (steps and LLM messages) of the latest attempt."""
+        return (
+            StepArtifact.objects.filter(
+                step__run=self, step__attempt=self.attempts, name="transcript", suffix=".json"
+            )
+            .select_related("step")
+            .first()
+        )
 
 
 class Step(models.Model):

@@ -30,6 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from automat_web.lib.blobstore import sha256_file
+from automat_web.runs import provenance as prov
 from automat_web.runs.models import Run, Step, StepArtifact
 from automat_web.runs.progress import progress_of
 from automat_web.samples.models import Sample, blob_store
@@ -188,6 +189,7 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
         image = load_working_image(sample)
     except (UploadRejected, OSError, ValueError) as exc:
         return _fail(run, attempt, f"cannot read the working image: {exc}")
+    _record_provenance(run, attempt)
     stopper = _Stopper(run.pk, attempt)
     try:
         result = agent.run_agent(
@@ -211,9 +213,49 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
     except Exception:
         log.exception("run %s failed unexpectedly", run.pk)
         return _fail(run, attempt, "unexpected error:\n" + traceback.format_exc(limit=20))
+    keep_transcript(run, attempt, workdir / "transcript.json")
     if stopper.timed_out and result.status not in ("succeeded", "needs_review"):
         return _fail(run, attempt, _time_limit_message())
     return _finish(run, attempt, result)
+
+
+def _record_provenance(run: Run, attempt: int) -> None:
+    """Record what this attempt computes with (before it starts, so a failed run has it)."""
+    try:
+        started = prov.at_start(run)
+    except Exception as exc:  # provenance must never stop a run; say why it is missing
+        log.exception("could not record the provenance of run %s", run.pk)
+        started = {"error": f"provenance unavailable: {exc}"}
+    Run.objects.filter(pk=run.pk, attempts=attempt).update(provenance=json_safe(started))
+
+
+def keep_transcript(run: Run, attempt: int, path: Path) -> dict[str, Any] | None:
+    """Store the agent's ``transcript.json`` (with the LLM policy's model and endpoint,
+    never its key) as the artifact ``transcript`` of the attempt's last step, and note it
+    in the run's provenance. None when the agent wrote none."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    data.update({"run": run.pk, "attempt": attempt, "policy_settings": prov.policy(run)})
+    path.write_text(json.dumps(json_safe(data), indent=2))
+    sha256, suffix, size = _store(path)
+    info: dict[str, Any] = {"sha256": sha256, "size_bytes": size}
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().filter(pk=run.pk, attempts=attempt).first()
+        if locked is None:  # superseded by a later attempt
+            return None
+        step = Step.objects.filter(run=locked, attempt=attempt).order_by("-index").first()
+        if step is not None:
+            StepArtifact.objects.update_or_create(
+                step=step,
+                name="transcript",
+                defaults={"sha256": sha256, "suffix": suffix, "size_bytes": size},
+            )
+            info["step"] = step.index
+        locked.provenance = {**(locked.provenance or {}), "transcript": info}
+        locked.save(update_fields=["provenance"])
+    return info
 
 
 def llm_settings():
@@ -349,8 +391,12 @@ def _finish(run: Run, attempt: int, result) -> Run:
         if locked.attempts != attempt or locked.status != Run.Status.RUNNING:
             log.warning("run %s attempt %s was superseded; result dropped", run.pk, attempt)
             return locked
+        locked.result = payload
+        locked.provenance = json_safe(prov.at_finish(locked.provenance or {}, result))
         if status in Run.WITH_STRUCTURE and result.cif:
-            Structure.objects.get_or_create(run=locked, defaults=structure_fields(result))
+            fields = structure_fields(result)
+            fields["cif"] = prov.stamp_cif(fields["cif"], prov.cif_items(locked))
+            Structure.objects.get_or_create(run=locked, defaults=fields)
         elif status in Run.WITH_STRUCTURE:
             status = Run.Status.FAILED
         locked.status = status
@@ -358,7 +404,6 @@ def _finish(run: Run, attempt: int, result) -> Run:
         locked.progress = 1.0 if status in Run.WITH_STRUCTURE else locked.progress
         locked.timings_s = json_safe(result.timings_s or {})
         locked.matches = json_safe(result.matches or [])
-        locked.result = payload
         locked.finished = timezone.now()
         locked.save()
     return locked
@@ -520,6 +565,7 @@ def run_summary(run: Run) -> dict[str, Any]:
             else None
         ),
         "timings_s": run.timings_s,
+        "provenance": run.provenance,
     }
 
 

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/thumbnail.png", views.thumbnail, name="thumbnail"),
     path("<int:pk>/original", views.original, name="original"),
     path("<int:pk>/working.npy", views.working, name="working"),
+    path("<int:pk>/compare/", views.compare, name="compare"),
+    path("<int:pk>/provenance.zip", views.provenance_zip, name="provenance"),
 ]

@@ -17,6 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from automat_web.accounts.groups import lab_groups
+from automat_web.accounts.tokens import login_or_token_required
+from automat_web.runs import bundle
+from automat_web.runs import compare as comparison
 from automat_web.runs.filters import filter_samples
 from automat_web.samples import services
 from automat_web.samples.forms import ModeForm, PixelSizeForm, SignalForm, UploadForm
@@ -100,7 +103,49 @@ def _ingest(request: HttpRequest, form: UploadForm) -> services.UploadOutcome | 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     sample = _visible(request, pk)
-    return render(request, "samples/detail.html", _detail_context(sample))
+    context = _detail_context(sample)
+    # ?run=<id> shows that run's panel instead of the latest (the run history's links).
+    chosen = request.GET.get("run", "")
+    if chosen.isdigit():
+        context["shown_run"] = get_object_or_404(
+            sample.runs.select_related("sample"), pk=int(chosen)
+        )
+    return render(request, "samples/detail.html", context)
+
+
+@login_required
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two runs of the sample side by side (``?a=<run>&b=<run>``); a form to pick them."""
+    sample = _visible(request, pk)
+    runs = list(sample.runs.select_related("sample"))
+    context: dict = {"sample": sample, "runs": runs}
+    ids = [request.GET.get(key, "") for key in ("a", "b")]
+    if all(ids):
+        if not all(value.isdigit() for value in ids):
+            raise Http404("no such run")
+        a, b = (get_object_or_404(sample.runs.all(), pk=int(value)) for value in ids)
+        context.update(
+            a=a,
+            b=b,
+            rows=comparison.rows(a, b),
+            review_rows=comparison.review_rows(a, b),
+            step_columns=[(run, list(run.current_steps())) for run in (a, b)],
+        )
+    return render(request, "samples/compare.html", context)
+
+
+@login_required
+def provenance_zip(request: HttpRequest, pk: int) -> FileResponse:
+    """The sample's whole provenance as a zip (see ``automat_web.runs.bundle``)."""
+    sample = _visible(request, pk)
+    response = FileResponse(
+        bundle.provenance_zip(sample, exported_by=request.user.get_username()),
+        as_attachment=True,
+        filename=f"sample-{sample.pk}-provenance.zip",
+        content_type="application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _detail_context(sample: Sample, **forms) -> dict:
@@ -108,6 +153,7 @@ def _detail_context(sample: Sample, **forms) -> dict:
     return {
         "sample": sample,
         "info": info,
+        "runs": sample.runs.select_related("sample", "structure"),
         "pixel_form": forms.get("pixel_form")
         or PixelSizeForm(initial={"pixel_size_A": sample.pixel_size_A}),
         "signal_form": forms.get("signal_form")
@@ -199,7 +245,7 @@ def _file(path: Path | None, *, filename: str, content_type: str, attachment: bo
     return response
 
 
-@login_required
+@login_or_token_required
 def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     sample = _visible(request, pk)
     return _file(
@@ -210,7 +256,7 @@ def thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@login_required
+@login_or_token_required
 def original(request: HttpRequest, pk: int) -> FileResponse:
     sample = _visible(request, pk)
     return _file(
@@ -221,7 +267,7 @@ def original(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@login_required
+@login_or_token_required
 def working(request: HttpRequest, pk: int) -> FileResponse:
     sample = _visible(request, pk)
     return _file(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from automat_web.runs.models import Run, Step, StepArtifact
+from automat_web.samples.api.params import MAX_ID, query_param
 
 
 def _url(context: dict, name: str, *args) -> str:
@@ -15,7 +17,9 @@ def _url(context: dict, name: str, *args) -> str:
 
 
 class ArtifactSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(
+        help_text="Download; takes the same Authorization: Token header as the API."
+    )
     content_type = serializers.CharField(read_only=True)
 
     class Meta:
@@ -39,6 +43,11 @@ class StepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RunLinksSerializer(serializers.Serializer):
+    sample = serializers.URLField(help_text="The sample's page.")
+    panel = serializers.URLField(help_text="The run's panel (HTML).")
+
+
 class RunSerializer(serializers.ModelSerializer):
     sample = serializers.PrimaryKeyRelatedField(read_only=True)
     structure = serializers.SerializerMethodField()
@@ -50,12 +59,12 @@ class RunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "sample", "status", "policy", "mode", "progress", "attempts",
             "cancel_requested", "error", "review", "timings_s", "matches", "created", "started",
-            "finished", "structure", "steps", "links",
+            "finished", "structure", "steps", "links", "provenance",
         ]  # fmt: skip
         read_only_fields = fields
 
     review = serializers.ListField(
-        source="review_checks", read_only=True,
+        child=serializers.DictField(), source="review_checks", read_only=True,
         help_text="The quality gate's checks: name, ok, detail, value, threshold, fatal.",
     )  # fmt: skip
 
@@ -63,9 +72,11 @@ class RunSerializer(serializers.ModelSerializer):
         structure = getattr(run, "structure", None)
         return structure.pk if structure else None
 
+    @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, run: Run) -> list[dict]:
         return StepSerializer(run.current_steps(), many=True, context=self.context).data
 
+    @extend_schema_field(RunLinksSerializer)
     def get_links(self, run: Run) -> dict:
         return {
             "sample": _url(self.context, "samples:detail", run.sample_id),
@@ -74,5 +85,12 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class RunCreateSerializer(serializers.Serializer):
-    sample = serializers.IntegerField(help_text="Id of a sample of one of your lab groups.")
+    sample = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id of a sample of one of your lab groups."
+    )
     policy = serializers.ChoiceField(choices=["rules", "llm"], default="rules")
+
+
+class RunFilterSerializer(serializers.Serializer):
+    sample = query_param("Runs of this sample (id).")
+    status = query_param("queued, running, succeeded, needs_review, failed or cancelled.")
