@@ -19,12 +19,14 @@ def lattice_dict(result) -> dict[str, float]:
 
 
 def summary(result) -> str:
-    """One line: formula, space group, cell, sites, columns and the lattice fit residual."""
+    """One line: formula, space group, cell, sites, columns, the lattice fit residual and
+    the source blur the columns were measured with."""
     cell = lattice_dict(result)
     return (
         f"{result.formula} ({result.spacegroup}), a={cell['a']:.3f} Å b={cell['b']:.3f} Å "
         f"γ={cell['gamma']:.1f}°, {len(result.site_frac)} column site(s), "
-        f"{len(result.columns_xy_px)} columns, lattice residual {result.lattice.residual_A:.3f} Å"
+        f"{len(result.columns_xy_px)} columns, lattice residual {result.lattice.residual_A:.3f} Å, "
+        f"source blur {result.source_sigma_A:.2f} Å"
     )
 
 
@@ -50,6 +52,8 @@ def details(result) -> dict[str, Any]:
         "lattice_image": result.lattice.as_dict(),
         "fraction_explained": result.fraction_explained,
         "n_columns": len(result.columns_xy_px),
+        # The effective source blur the columns were measured with (Gaussian sigma, Å).
+        "source_sigma_A": result.source_sigma_A,
     }
 
 

@@ -135,6 +135,7 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
         "n_sites": len(result.site_frac),
         "n_columns": len(result.columns_xy_px),
         "fraction_explained": round(result.fraction_explained, 4),
+        "source_sigma_A": result.source_sigma_A,
         "min_site_confidence": round(float(np.min(result.assignment.confidence)), 4),
         "warnings": list(result.warnings),
         "template": template,

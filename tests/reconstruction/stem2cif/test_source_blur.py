@@ -16,7 +16,7 @@ from reconstruction.data import monolayer
 from reconstruction.errors import ElementsInconsistent
 from reconstruction.simulate import ImagingConfig, simulate_fast
 from reconstruction.simulate.render import FWHM_PER_SIGMA
-from reconstruction.stem2cif import Stem2CifConfig, reconstruct
+from reconstruction.stem2cif import Stem2CifConfig, reconstruct, report
 
 PIXEL_SIZE_A = 0.1
 
@@ -36,6 +36,9 @@ def test_it_measures_the_source_size_on_the_image(mode, fwhm):
     assert result.source_sigma_A == pytest.approx(fwhm / FWHM_PER_SIGMA, abs=0.04)
     assert result.formula == "MoS2"
     assert result.as_dict()["source_sigma_A"] == result.source_sigma_A
+    # result.json of `automat reconstruct` and the agent's step report it too
+    assert report.details(result)["source_sigma_A"] == result.source_sigma_A
+    assert f"source blur {result.source_sigma_A:.2f} Å" in report.summary(result)
 
 
 @pytest.mark.parametrize(
