@@ -7,6 +7,7 @@ API_V1 = [
     path("", include("automat_web.samples.api.urls")),
     path("", include("automat_web.runs.api.urls")),
     path("", include("automat_web.accounts.api.urls")),
+    path("", include("templates_lib.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,5 +23,6 @@ urlpatterns = [
     # Unversioned aliases of v1, for the scripts and the CLI written before /api/v1/.
     path("api/", include("automat_web.samples.api.urls")),
     path("api/", include("automat_web.runs.api.urls")),
+    path("api/", include("templates_lib.api.urls")),
     path("admin/", admin.site.urls),
 ]

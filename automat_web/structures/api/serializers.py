@@ -6,8 +6,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from automat_web.samples.api.params import query_param
-from automat_web.structures.models import Structure
+from automat_web.samples.api.params import MAX_ID, query_param
+from automat_web.structures.models import Review, Structure
 
 
 class LatticeSerializer(serializers.Serializer):
@@ -76,3 +76,82 @@ class StructureFilterSerializer(serializers.Serializer):
     formula = query_param("Formula, any case (MoS2).")
     element = query_param("An element symbol it holds (exact: Mo).")
     sample = query_param("Structures of this sample (id).")
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """One row of the review trail (rows are only ever added)."""
+
+    # Plain strings: the choices are curation_state's, and one set gets one schema name.
+    from_state = serializers.CharField(read_only=True, help_text="A curation_state value.")
+    to_state = serializers.CharField(read_only=True, help_text="A curation_state value.")
+    reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["from_state", "to_state", "reviewer", "comment", "new_version", "created"]
+        read_only_fields = fields
+
+
+class StructureDetailSerializer(StructureSerializer):
+    """One structure with its review trail, oldest first."""
+
+    reviews = ReviewSerializer(many=True, read_only=True)
+
+    class Meta(StructureSerializer.Meta):
+        fields = [
+            *StructureSerializer.Meta.fields, "energy_status", "energy_error", "library_id",
+            "reviews",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=[Structure.Curation.ACCEPTED, Structure.Curation.REJECTED],
+        help_text="accepted or rejected (a structure becomes corrected through correct/).",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+def _site(key: object, field: str) -> int:
+    text = str(key)
+    if not (text.isdecimal() and int(text) <= MAX_ID):
+        raise serializers.ValidationError({field: [f"{text!r} is not a site index"]})
+    return int(text)
+
+
+class CorrectionRequestSerializer(serializers.Serializer):
+    """A correction: element changes and removals, by site index (the order of the CIF,
+    as the structure page lists its sites)."""
+
+    elements = serializers.DictField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        default=dict,
+        help_text='New element per site index, e.g. {"0": "W"}.',
+    )
+    remove = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=MAX_ID),
+        required=False,
+        default=list,
+        help_text="Site indices to remove.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, data: dict) -> dict:
+        edits = [
+            {"op": "set_element", "site": _site(site, "elements"), "element": element}
+            for site, element in data["elements"].items()
+        ]
+        edits += [{"op": "remove", "site": site} for site in data["remove"]]
+        if not edits:
+            raise serializers.ValidationError(
+                {"elements": ["nothing to correct: change an element or remove a site"]}
+            )
+        return {"edits": edits, "comment": data["comment"]}
+
+
+class PromotedSerializer(serializers.Serializer):
+    library_id = serializers.CharField(help_text="The template's id in the library.")
+    formula = serializers.CharField()
+    spacegroup = serializers.CharField()
