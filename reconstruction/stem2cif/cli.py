@@ -198,17 +198,35 @@ def _read(args: argparse.Namespace):
     from reconstruction.io import read_micrograph
 
     micrograph = read_micrograph(Path(args.image), pixel_size_A=args.pixel_size)
-    if micrograph.calibration.pixel_size_A is None:
-        note = f" ({micrograph.calibration.note})" if micrograph.calibration.note else ""
-        raise ImplausiblePixelSize(
-            f"{args.image} carries no pixel size{note}: pass --pixel-size in Å per pixel"
-        )
     if args.mode is None:  # what the file calls its signal, else the default
         from reconstruction.io.modes import DEFAULT_MODE, mode_from_signal
 
         name = micrograph.info.signals[micrograph.signal].name
         args.mode = mode_from_signal(name) or DEFAULT_MODE
+    if micrograph.calibration.pixel_size_A is None:
+        note = f" ({micrograph.calibration.note})" if micrograph.calibration.note else ""
+        raise ImplausiblePixelSize(
+            f"{args.image} carries no pixel size{note}: pass --pixel-size in Å per pixel"
+            + _suggestions(micrograph.data, args.elements, args.mode)
+        )
     return micrograph
+
+
+def _suggestions(image, elements: str | None, mode: str) -> str:
+    """What the lattices of the shipped library's monolayers of ``elements`` say the pixel
+    size is (as the portal's sample page offers), as a sentence; "" when nothing fits."""
+    from reconstruction.agent.tools.match import shipped_retriever
+    from reconstruction.stem2cif.suggest import suggest_pixel_sizes, template_cells
+
+    try:
+        known = template_cells(shipped_retriever().with_elements(elements.split(",")))
+    except (AttributeError, LookupError, ValueError, OSError):  # no elements, no library
+        return ""
+    found = suggest_pixel_sizes(image, known, mode=mode, limit=3)
+    if not found:
+        return ""
+    listed = ", ".join(f"{s.pixel_size_A:.4f} ({s.template_id}, {s.formula})" for s in found)
+    return f"; the lattice it shows fits known monolayers of {elements} at {listed} Å/px"
 
 
 def _reconstruct(args: argparse.Namespace, micrograph):
