@@ -43,3 +43,16 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
             self.file.close()
             self._reject()
         return super().receive_data_chunk(raw_data, start)
+
+
+def multipart_data(request):
+    """The parsed body of an API upload (DRF ``request``), or a 400 under ``file`` when the
+    upload was stopped for its size (parsing the body is what notices that)."""
+    from rest_framework.exceptions import ValidationError
+
+    data = request.data
+    if getattr(request._request, "upload_too_large", False):
+        raise ValidationError(
+            {"file": [f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"]}
+        )
+    return data

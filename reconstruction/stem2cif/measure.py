@@ -31,7 +31,7 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
     distance: the descriptor of such an image is poor, the fit to it decides). A
     ``basis`` [px] already found is measured again without searching for it."""
     if basis is None:
-        basis, prior = _find_lattice(filtered, px, config, prior, warnings)
+        basis, prior = find_lattice_or_prior(filtered, px, config, prior, warnings)
     basis = _plausible(basis, px, config, prior, warnings)
     clock.lap("lattice")
     uv, _, _ = measure_sites(filtered, basis, origin, px, config, response)
@@ -52,7 +52,7 @@ def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warn
     return basis, uv, residual, prior
 
 
-def _find_lattice(filtered, px, config, prior, warnings):
+def find_lattice_or_prior(filtered, px, config, prior, warnings):
     """The image's lattice basis [px] (autocorrelation), or the prior's cell oriented on
     it, and the prior (usable at any distance in that case)."""
     # The lattice needs no detail finer than the columns: smoothing to their width makes
@@ -155,15 +155,14 @@ def responses(
     }
 
 
-def source_blur(filtered, basis, uv, origin, px, config, symbols, mode) -> float:
+def source_blur(filtered, basis, uv, origin, px, config, response, mode) -> float:
     """Effective source sigma [Å] that the columns' shape shows (see
-    :func:`reconstruction.stem2cif.contrast.estimate_blur`), measured with the heaviest
-    given element's response on the cell average."""
+    :func:`reconstruction.stem2cif.contrast.estimate_blur`), measured on the cell average
+    with the column shape of the heaviest element of ``response`` (element -> Response)."""
     average = motif_mod.cell_average(
         filtered, basis, pixel_size_A=px, origin=origin, bin_A=config.bin_A
     )
-    at_zero = responses(symbols, mode, px, config)
-    heaviest = max(at_zero, key=lambda e: at_zero[e].peak)
+    heaviest = max(response, key=lambda e: response[e].peak)
 
     def response_at(sigma: float) -> contrast.Response:
         return responses([heaviest], mode, px, config, sigma)[heaviest]

@@ -348,25 +348,28 @@ def reconstruct(
 def _measure_with_blur(filtered, origin, px, config, clock, prior, warnings, symbols, mode):
     """Lattice and sites measured with columns as wide as the image shows them.
 
-    The sites are first found with a point source's column shape; the effective source
-    size is then fitted on the cell average (or taken from ``config.source_sigma_A``) and,
-    when it is not negligible, the sites are found again on the same lattice with columns
-    of that width: (source sigma [Å], responses, what :func:`measure.lattice_and_motif`
-    gives)."""
-    basis, prior = measure._find_lattice(filtered, px, config, prior, warnings)
+    With ``config.source_sigma_A`` given, the sites are measured once at that blur.
+    Otherwise they are first found with a point source's column shape, the effective
+    source size is fitted on the cell average and, when it is not negligible, the sites are
+    found again on the same lattice with columns that wide: (source sigma [Å], responses,
+    what :func:`measure.lattice_and_motif` gives)."""
+    basis, prior = measure.find_lattice_or_prior(filtered, px, config, prior, warnings)
     given = config.source_sigma_A
-    blur = 0.0 if given is None else float(given)
-    response = measure.responses(symbols, mode, px, config, blur)
+    response = measure.responses(symbols, mode, px, config, given or 0.0)
+    if given is not None:
+        found = measure.lattice_and_motif(
+            filtered, origin, px, config, response, clock, prior, warnings, basis=basis
+        )
+        return float(given), response, found
     first_pass: list[str] = []
     found = measure.lattice_and_motif(
         filtered, origin, px, config, response, clock, prior, first_pass, basis=basis
     )
-    if given is None:
-        blur = measure.source_blur(filtered, found[0], found[1], origin, px, config, symbols, mode)
-        clock.lap("blur")
-    if given is not None or blur < MIN_SOURCE_SIGMA_A:
+    blur = measure.source_blur(filtered, found[0], found[1], origin, px, config, response, mode)
+    clock.lap("blur")
+    if blur < MIN_SOURCE_SIGMA_A:
         warnings.extend(first_pass)
-        return (0.0 if given is None else blur), response, found
+        return 0.0, response, found
     response = measure.responses(symbols, mode, px, config, blur)
     found = measure.lattice_and_motif(
         filtered, origin, px, config, response, clock, prior, warnings, basis=basis

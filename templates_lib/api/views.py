@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from automat_web.samples.uploads import multipart_data
 from templates_lib.api import search
 from templates_lib.api.serializers import (
     ImageQuerySerializer,
@@ -53,11 +53,7 @@ class TemplateSearchView(APIView):
         "the k nearest templates in its imaging mode, nearest first.",
     )
     def post(self, request: Request) -> Response:
-        data = request.data  # parsing the body is what notices an oversized upload
-        if getattr(request._request, "upload_too_large", False):
-            raise ValidationError(
-                {"file": [f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"]}
-            )
+        data = multipart_data(request)
         query = ImageQuerySerializer(data=data)
         query.is_valid(raise_exception=True)
         q = query.validated_data

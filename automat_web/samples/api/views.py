@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -27,6 +26,7 @@ from automat_web.samples.api.serializers import (
     UploadSerializer,
 )
 from automat_web.samples.models import Sample
+from automat_web.samples.uploads import multipart_data
 
 #: A refused request: what is wrong, per field (``{"field": ["message", ...]}``).
 INVALID = OpenApiResponse(description="Invalid input: a list of messages per field.")
@@ -61,11 +61,7 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "already has the file, and the answer is that sample.",
     )
     def create(self, request: Request) -> Response:
-        data = request.data  # parsing the body is what notices an oversized upload
-        if getattr(request._request, "upload_too_large", False):
-            raise ValidationError(
-                {"file": [f"the file is over the upload limit of {settings.MAX_UPLOAD_MB} MB"]}
-            )
+        data = multipart_data(request)
         upload = UploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
