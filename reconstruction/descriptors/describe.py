@@ -123,12 +123,16 @@ def describe_image(image: np.ndarray, *, pixel_size_A: float, mode: str = "idpc"
     return describe_observation(observe(image, pixel_size_A=pixel_size_A, mode=mode))
 
 
-def render_template(atoms: Atoms, *, mode: str = "idpc") -> tuple[np.ndarray, float]:
+def render_template(
+    atoms: Atoms, *, mode: str = "idpc", source_size_A: float = 0.0
+) -> tuple[np.ndarray, float]:
     """Fast-simulator image of a structure (rotation 0, ``TEMPLATE_DOSE_E_PER_A2``, fixed
     seed) and its pixel size [Å].
 
     The field is ``TEMPLATE_CELLS`` of the longer lattice vector, at least
-    ``TEMPLATE_MIN_FIELD_A`` and at most ``TEMPLATE_MAX_FIELD_A`` wide, at 0.1 Å/px.
+    ``TEMPLATE_MIN_FIELD_A`` and at most ``TEMPLATE_MAX_FIELD_A`` wide, at 0.1 Å/px. The
+    library is rendered with a point source; ``source_size_A`` (FWHM [Å]) renders it as a
+    microscope with that effective source would show it.
     """
     from reconstruction.simulate import ImagingConfig, simulate_fast
 
@@ -141,13 +145,17 @@ def render_template(atoms: Atoms, *, mode: str = "idpc") -> tuple[np.ndarray, fl
         pixel_size_A=TEMPLATE_PIXEL_A,
         shape_px=(n, n),
         seed=TEMPLATE_SEED,
+        source_size_A=source_size_A,
     )
     return simulate_fast(atoms, config).image, TEMPLATE_PIXEL_A
 
 
-def describe_structure(atoms: Atoms, *, mode: str = "idpc") -> Descriptor:
-    """Descriptor of a known structure: rendered with ``simulate_fast`` (high dose), then
-    the detector of :func:`describe_image`, so templates and micrographs are seen alike."""
-    image, px = render_template(atoms, mode=mode)
+def describe_structure(
+    atoms: Atoms, *, mode: str = "idpc", source_size_A: float = 0.0
+) -> Descriptor:
+    """Descriptor of a known structure: rendered with ``simulate_fast`` (high dose; a
+    point source unless ``source_size_A``, FWHM [Å], is given), then the detector of
+    :func:`describe_image`, so templates and micrographs are seen alike."""
+    image, px = render_template(atoms, mode=mode, source_size_A=source_size_A)
     obs = observe(image, pixel_size_A=px, mode=mode, supercell_max_px=TEMPLATE_SUPERCELL_PX)
     return describe_observation(obs)

@@ -30,9 +30,9 @@ from reconstruction.errors import (
     ReconstructionError,
 )
 from reconstruction.records import check_keys
+from reconstruction.stem2cif import blurred_templates, measure, peaks, symmetry, zcoords
 from reconstruction.stem2cif import elements as elements_mod
 from reconstruction.stem2cif import lattice as lattice_mod
-from reconstruction.stem2cif import measure, peaks, symmetry, zcoords
 from reconstruction.stem2cif import motif as motif_mod
 from reconstruction.stem2cif import prior as prior_mod
 from reconstruction.stem2cif.scale import check_pixel_size
@@ -300,6 +300,11 @@ def reconstruct(
         filtered, origin, px, config, clock, priors[0] if priors else None, warnings, symbols, mode
     )
     priors[:1] = [first] if priors else []
+    if blur >= MIN_SOURCE_SIGMA_A:
+        priors = blurred_templates.redescribed(
+            priors, data, pixel_size_A=px, mode=mode, source_sigma_A=blur, warnings=warnings
+        )
+        clock.lap("templates")
     uv, intensity, average = measure.measure_sites(
         filtered, basis, origin, px, config, response, uv=uv
     )

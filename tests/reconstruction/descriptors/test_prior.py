@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reconstruction.descriptors import ArrayRetriever
-from reconstruction.stem2cif import reconstruct
+from reconstruction.stem2cif import Stem2CifConfig, reconstruct
 from reconstruction.stem2cif.prior import TemplatePrior, retrieve_prior
 from tests.reconstruction.bench.samples import benchmark_sample
 from tests.reconstruction.descriptors.library import STRUCTURES, noisy_image, small_library
@@ -46,7 +46,10 @@ def test_it_falls_back_when_the_template_does_not_fit(image):
 
 def test_it_falls_back_above_the_distance_threshold(image):
     far = TemplatePrior(STRUCTURES["MoS2-2H"](), id="MoS2-2H", distance=0.5, max_distance=0.05)
-    result = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", prior=far)
+    # Read as from a point source: with a fitted blur the template would be described
+    # again, measured near, and used (test_it_redescribes_templates_under_the_fitted_blur).
+    point = Stem2CifConfig(source_sigma_A=0.0)
+    result = reconstruct(image, pixel_size_A=0.1, elements="Mo,S", prior=far, config=point)
     assert not result.prior["accepted"] and "distance" in result.prior["reason"]
 
 
