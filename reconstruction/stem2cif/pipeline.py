@@ -304,6 +304,7 @@ def reconstruct(
         priors = blurred_templates.redescribed(
             priors, data, pixel_size_A=px, mode=mode, source_sigma_A=blur, warnings=warnings
         )
+        priors = blurred_templates.widened(priors, blur)
         clock.lap("templates")
     uv, intensity, average = measure.measure_sites(
         filtered, basis, origin, px, config, response, uv=uv

@@ -460,8 +460,9 @@ def try_prior(prior, measured: measure.Measured, context, warnings) -> PriorOutc
         prior, measure.cell_A(basis, px), uv, symbols, mode=mode, site_intensity=intensity,
         response=peaks,
     )  # fmt: skip
-    if not refit.accepted:
-        return PriorOutcome(fit, measured)
+    if not refit.accepted:  # say why it failed on the template's cell, not that it differs
+        why = f"{refit.reason} (on the template's cell; the lattice seen is related to it)"
+        return PriorOutcome(replace(refit, reason=why), measured)
     warnings.append(
         f"the lattice seen was a pseudo-lattice: re-indexed to template {fit.id}'s cell"
     )
