@@ -10,6 +10,9 @@
     automat submit IMAGE        upload into the portal and run the agent (--wait: print it)
 
 Subcommands import what they need lazily, so ``automat inspect`` never loads Django.
+The science's subcommands get the machine's settings (``AUTOMAT_SHARED_DATA``,
+``AUTOMAT_ENERGY_CACHE``, ... : ``automat_web.env.science_settings``) as ``args.science``;
+``reconstruction`` itself reads no environment.
 """
 
 from __future__ import annotations
@@ -91,6 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "signal", None) is not None and str(args.signal).isdigit():
         args.signal = int(args.signal)
+    if hasattr(args, "science"):  # a subcommand of the science: pass the machine's settings
+        from django.core.exceptions import ImproperlyConfigured
+
+        from automat_web.env import science_settings
+
+        try:
+            args.science = science_settings()
+        except (ImproperlyConfigured, ValueError) as exc:
+            print(f"automat: {exc}", file=sys.stderr)
+            return 2
     return args.func(args)
 
 

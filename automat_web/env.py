@@ -7,6 +7,7 @@ file stops the server at start instead of silently running with a default.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -82,3 +83,41 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{PREFIX}{name} must be one of {choices}, got {value!r}")
     return value
+
+
+#: What AUTOMAT_TORCH_DEVICE accepts: let torch pick, the CPU, or a (numbered) CUDA device.
+_TORCH_DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
+
+
+def env_torch_device(name: str, default: str = "auto") -> str:
+    """A torch device: ``auto`` (CUDA when torch sees one, else the CPU), ``cpu``,
+    ``cuda`` or ``cuda:<n>``."""
+    value = (env_str(name, default) or default).strip().lower()
+    if not _TORCH_DEVICE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{PREFIX}{name} must be auto, cpu, cuda or cuda:<n>, got {value!r}"
+        )
+    return value
+
+
+def science_settings():
+    """The science's machine-local settings (:class:`reconstruction.settings.ScienceSettings`)
+    from ``AUTOMAT_SHARED_DATA``, ``AUTOMAT_ENERGY_CACHE``, ``AUTOMAT_ENERGY_THREADS``,
+    ``AUTOMAT_TORCH_THREADS``, ``AUTOMAT_MATTERSIM_CHECKPOINT`` and
+    ``AUTOMAT_TEMPLATES_DUMP``; unset ones keep the science's defaults. What the portal, the
+    worker and the ``automat`` command pass into ``reconstruction`` (which reads no
+    environment itself)."""
+    from reconstruction.settings import DEFAULT, ScienceSettings
+
+    def path(name: str, default: Path | None) -> Path | None:
+        value = env_str(name)
+        return Path(value).expanduser() if value else default
+
+    return ScienceSettings(
+        shared_data_dir=path("SHARED_DATA", DEFAULT.shared_data_dir),
+        energy_cache_dir=path("ENERGY_CACHE", DEFAULT.energy_cache_dir),
+        energy_threads=env_int("ENERGY_THREADS", DEFAULT.energy_threads, minimum=1),
+        torch_threads=env_int("TORCH_THREADS", DEFAULT.torch_threads, minimum=0),
+        mattersim_checkpoint=path("MATTERSIM_CHECKPOINT", DEFAULT.mattersim_checkpoint),
+        templates_dump=path("TEMPLATES_DUMP", DEFAULT.templates_dump),
+    )

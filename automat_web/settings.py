@@ -14,8 +14,16 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
-from automat_web.env import env_bool, env_choice, env_int, env_list, env_str
+from automat_web.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_torch_device,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENT = env_choice("ENV", "local", ("local", "production"))
@@ -179,8 +187,40 @@ STATICFILES_FINDERS = [
 # Hashed, compressed files once ``collectstatic`` has run (``make run`` does); before that
 # (tests, development) the files are served straight from the finders.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", (STATIC_ROOT / "staticfiles.json").exists())
+# Where the blobs (micrographs, renditions, step artifacts) live: on this host's disk under
+# DATA_DIR (local, the default), or in an S3-compatible bucket shared by every host
+# (AUTOMAT_STORAGE=s3), DATA_DIR then being this host's cache (automat_web/lib/blobstore.py).
+STORAGE = env_choice("STORAGE", "local", ("local", "s3"))
+
+
+def _default_storage() -> dict:
+    if STORAGE == "local":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(DATA_DIR)},
+        }
+    bucket = env_str("S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured("AUTOMAT_STORAGE=s3 needs AUTOMAT_S3_BUCKET")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,  # None: AWS itself
+            "region_name": env_str("S3_REGION") or None,
+            # Keys from AUTOMAT_S3_*_KEY[_FILE]; unset: boto3's own chain (instance roles).
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX", "automat"),
+            "default_acl": None,
+            "querystring_auth": True,  # files are served through the portal, never linked
+            "file_overwrite": True,  # content-addressed: same name, same bytes
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_MANIFEST
@@ -257,10 +297,34 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"visibility_timeout": TASK_TIME_LIMIT_S + 600} if BROKER_URL.startswith("redis") else {}
 )
+# A run keeps going when the broker connection drops (Redis restarting); its message, not
+# acknowledged, comes back after the visibility timeout, and the run's claim makes that
+# delivery a no-op (tests/worker/test_it_survives_a_broker_restart.py). Cancelling it instead
+# (Celery 6's default) would repeat the whole run.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "worker.tasks.heartbeat", "schedule": 30.0},
     "sweep-runs": {"task": "worker.tasks.sweep_runs", "schedule": 300.0},
 }
+# Two queues: "gpu" for the torch work (denoising and ML-potential energies), "cpu" for
+# everything else. A worker started with ``-Q cpu`` or ``-Q gpu`` takes only that queue;
+# one started without ``-Q`` (``automat run``, the Procfile) takes both. A run's agent is
+# one task (its policy picks the tools as it goes, denoise and energy included), so the
+# whole run goes to AUTOMAT_RUN_QUEUE: "gpu" by default, "cpu" where the CPU workers should
+# take runs (the potentials score a monolayer in seconds on a CPU).
+CPU_QUEUE, GPU_QUEUE = "cpu", "gpu"
+RUN_QUEUE = env_choice("RUN_QUEUE", GPU_QUEUE, (CPU_QUEUE, GPU_QUEUE))
+# Each queue on its own exchange and routing key (a bare Queue(name) would inherit the
+# default queue's, and both queues would get every message).
+CELERY_TASK_QUEUES = [Queue(q, Exchange(q), routing_key=q) for q in (CPU_QUEUE, GPU_QUEUE)]
+CELERY_TASK_DEFAULT_QUEUE = CPU_QUEUE
+CELERY_TASK_ROUTES = {
+    "worker.tasks.run_agent": {"queue": RUN_QUEUE},
+    "structures.tasks.compute_energy": {"queue": GPU_QUEUE},
+}
+# The torch device of this worker's science (auto: CUDA when torch sees one, else the CPU);
+# see automat_web/devices.py for how the services and each worker process apply it.
+TORCH_DEVICE = env_torch_device("TORCH_DEVICE", "auto")
 # A run whose worker was lost is redelivered; after this many attempts it fails instead.
 RUN_MAX_ATTEMPTS = env_int("RUN_MAX_ATTEMPTS", 3, minimum=1)
 # The sweep requeues runs "running" for longer than the task time limit plus this margin.

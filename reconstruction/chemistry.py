@@ -6,10 +6,12 @@ import re
 
 from ase.data import chemical_symbols
 
+from reconstruction.errors import ScienceError
+
 _KNOWN = frozenset(chemical_symbols[1:])
 
 
-class UnknownElement(ValueError):
+class UnknownElement(ScienceError, ValueError):
     """An element symbol that is not in the periodic table."""
 
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from ase import Atoms
 
-
-def shared_data_dir() -> Path:
-    """Folder of the shared data: ``AUTOMAT_SHARED_DATA``, else ``<repo>/../shared/data``."""
-    env = os.environ.get("AUTOMAT_SHARED_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from reconstruction.settings import SHARED_DATA_DIR
 
 
-def monolayers_path() -> Path:
-    return shared_data_dir() / "monolayers.extxyz"
+def shared_data_dir(folder: Path | None = None) -> Path:
+    """Folder of the shared data: ``folder`` if given, else ``<repo>/../shared/data``
+    (callers pass ``ScienceSettings.shared_data_dir``)."""
+    return Path(folder) if folder else SHARED_DATA_DIR
+
+
+def monolayers_path(folder: Path | None = None) -> Path:
+    return shared_data_dir(folder) / "monolayers.extxyz"
 
 
 @lru_cache(maxsize=2)
@@ -27,7 +26,8 @@ def _load(path: str) -> tuple[Atoms, ...]:
 
     if not Path(path).exists():
         raise FileNotFoundError(
-            f"{path} not found: set AUTOMAT_SHARED_DATA to the folder holding monolayers.extxyz"
+            f"{path} not found: pass the folder holding monolayers.extxyz "
+            "(AUTOMAT_SHARED_DATA for the portal and the automat command)"
         )
     return tuple(read(path, ":"))
 

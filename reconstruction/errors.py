@@ -1,13 +1,27 @@
-"""Domain errors of the reconstruction pipeline (STEM2CIF).
+"""Domain errors of the science, and those of the reconstruction pipeline (STEM2CIF).
 
-Services turn these into a failed run whose message a scientist understands; anything
-else is a bug and keeps its traceback.
+Every domain error under ``reconstruction/`` derives from :class:`ScienceError` (keeping
+its older bases, e.g. ``ValueError``, so existing handlers still catch it): services turn
+one into a failed run whose message a scientist understands; anything else is a bug and
+keeps its traceback.
+
+    ScienceError
+    ├── ReconstructionError (NoLatticeFound, ElementsInconsistent, ImplausiblePixelSize)
+    ├── IngestError (reconstruction.io.errors: EmptyFile, UnsupportedFormat, ...)
+    ├── EnergyError (reconstruction.energy.errors: UnknownModel, CheckpointNotFound, ...)
+    ├── SimulationError, DenoiseError, UnknownElement, SchemaError (also ValueError)
+    ├── ToolError (reconstruction.agent.tools.base)
+    └── NaiveFailure (reconstruction.bench.naive; also RuntimeError)
 """
 
 from __future__ import annotations
 
 
-class ReconstructionError(Exception):
+class ScienceError(Exception):
+    """The science could not do what it was asked; the message says why, for a scientist."""
+
+
+class ReconstructionError(ScienceError):
     """A micrograph could not be turned into a crystal structure."""
 
 
@@ -23,4 +37,10 @@ class ImplausiblePixelSize(ReconstructionError):
     """The pixel size is missing, or the lattice it implies is physically impossible."""
 
 
-__all__ = ["ElementsInconsistent", "ImplausiblePixelSize", "NoLatticeFound", "ReconstructionError"]
+__all__ = [
+    "ElementsInconsistent",
+    "ImplausiblePixelSize",
+    "NoLatticeFound",
+    "ReconstructionError",
+    "ScienceError",
+]

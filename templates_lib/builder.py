@@ -44,13 +44,16 @@ from reconstruction.simulate.config import MODES
 PNG_MAX_PX = 192
 
 
-def load_source(path: Path | None = None, *, limit: int | None = None) -> list[Atoms]:
-    """Structures of an extxyz/CIF/any ASE-readable file (default: the shared
-    ``monolayers.extxyz``), in file order; each gets an ``info["id"]``."""
-    from reconstruction.data import load_monolayers
+def load_source(
+    path: Path | None = None, *, limit: int | None = None, data_dir: Path | None = None
+) -> list[Atoms]:
+    """Structures of an extxyz/CIF/any ASE-readable file (default: ``monolayers.extxyz`` of
+    the shared data in ``data_dir``, ``ScienceSettings.shared_data_dir``), in file order;
+    each gets an ``info["id"]``."""
+    from reconstruction.data import load_monolayers, monolayers_path
 
     if path is None:
-        structures = load_monolayers()
+        structures = load_monolayers(monolayers_path(data_dir))
     else:
         from ase.io import read
 

@@ -121,7 +121,7 @@ def broker_url() -> Iterator[Callable[[str], str]]:
 def portal_broker() -> Iterator[Callable[[str], None]]:
     """``portal_broker(url)``: the portal's own Celery app (what enqueues runs) sends to
     ``url`` for the rest of the test."""
-    from worker.celery import app
+    from automat_web.celery import app
 
     previous = app.conf.broker_url
 
@@ -138,7 +138,16 @@ def celery_worker_process(settings) -> Iterator[Callable[..., subprocess.Popen]]
     started: list[tuple[subprocess.Popen, object]] = []
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def start(broker: str, *, name: str = "test") -> subprocess.Popen:
+    def start(
+        broker: str,
+        *,
+        name: str = "test",
+        queues: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        argv: list[str] | None = None,
+    ) -> subprocess.Popen:
+        """``queues``: ``-Q`` (default: every queue); ``argv``: the program to run instead
+        of ``celery`` (e.g. a wrapper that stubs the science), given the same arguments."""
         env = dict(os.environ)
         env.update(
             DATABASE_URL=test_database_url(),
@@ -147,11 +156,12 @@ def celery_worker_process(settings) -> Iterator[Callable[..., subprocess.Popen]]
             DJANGO_SETTINGS_MODULE="automat_web.settings",
             PYTHONUNBUFFERED="1",
         )
+        env.update(extra_env or {})
         log = open(ARTIFACTS / f"worker-{name}.log", "wb")  # noqa: SIM115 - closed below
         cmd = [
-            str(Path(sys.executable).parent / "celery"),
+            *(argv or [str(Path(sys.executable).parent / "celery")]),
             "-A",
-            "worker",
+            "automat_web",
             "worker",
             "--loglevel",
             "INFO",
@@ -161,6 +171,7 @@ def celery_worker_process(settings) -> Iterator[Callable[..., subprocess.Popen]]
             f"{name}@%h",
             "--without-gossip",
             "--without-mingle",
+            *(["--queues", queues] if queues else []),
         ]
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         started.append((proc, log))

@@ -1,5 +1,6 @@
-"""Celery workers: the app and thin tasks that call services."""
+"""Celery tasks: thin functions that call services. The app is ``automat_web.celery``;
+it is re-exported here so that ``celery -A worker`` keeps working."""
 
-from worker.celery import app
+from automat_web.celery import app
 
 __all__ = ["app"]

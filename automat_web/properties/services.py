@@ -16,6 +16,7 @@ from ase import Atoms
 from ase.calculators.calculator import Calculator
 from django.db import connection, transaction
 
+from automat_web.env import science_settings
 from automat_web.properties.models import ElementalReference
 from reconstruction.energy import (
     DEFAULT_MODEL,
@@ -52,7 +53,11 @@ def references(
                 seed_cache(cache)
             else:
                 cache_path(cache, model, scheme).write_text(json.dumps(row.data))
-            refs = get_references(model, scheme, cache_dir=cache, elements=elements, calc=calc)
+            science = science_settings()
+            refs = get_references(
+                model, scheme, cache_dir=cache, elements=elements, calc=calc,
+                checkpoint=science.mattersim_checkpoint, data_dir=science.shared_data_dir,
+            )  # fmt: skip
         if row is None or row.data != refs.as_dict():
             ElementalReference.objects.update_or_create(
                 model=model, scheme=scheme, defaults={"data": refs.as_dict()}
@@ -70,6 +75,9 @@ def formation_energy(
 ) -> FormationEnergyResult:
     """Relax (unless ``relax`` is False) and score ``atoms`` against the stored references."""
     refs = references(model, scheme, elements=set(atoms.get_chemical_symbols()), calc=calc)
-    calculator = calc or get_calculator(model)
-    relaxed = relax_2d(atoms, calculator, **({} if relax else {"max_steps": 0}))
+    science = science_settings()
+    calculator = calc or get_calculator(model, checkpoint=science.mattersim_checkpoint)
+    relaxed = relax_2d(
+        atoms, calculator, threads=science.energy_threads, **({} if relax else {"max_steps": 0})
+    )
     return score_relaxed(relaxed, refs, scheme=scheme)

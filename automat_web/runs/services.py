@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -130,7 +130,7 @@ def enqueue(run_id: int) -> bool:
     A run whose task could not be sent stays queued with ``enqueued`` unset; the sweep
     sends it again.
     """
-    from worker.celery import app
+    from automat_web.celery import app
 
     run = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).first()
     if run is None:
@@ -210,6 +210,8 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
         return _fail(run, attempt, _time_limit_message())
     except RunRejected as exc:
         return _fail(run, attempt, str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task retries (worker/tasks.py), nothing to record
     except Exception:
         log.exception("run %s failed unexpectedly", run.pk)
         return _fail(run, attempt, "unexpected error:\n" + traceback.format_exc(limit=20))

@@ -162,7 +162,7 @@ def correct(
 def enqueue_energy(structure_id: int) -> bool:
     """Send the energy task of a queued version; False if the broker refused (the version
     stays queued, and a curator can send it again from its page)."""
-    from worker.celery import app
+    from automat_web.celery import app
 
     if not Structure.objects.filter(pk=structure_id, energy_status=Energy.QUEUED).exists():
         return False
@@ -205,10 +205,16 @@ def compute_energy(structure_id: int) -> Structure | None:
         return None
     structure = Structure.objects.get(pk=structure_id)
     try:
+        from automat_web.devices import science_device
+        from automat_web.env import science_settings
         from reconstruction.energy.properties import predict_properties
 
         outcome = predict_properties(
-            structure.atoms(), model=settings.RUN_ENERGY_MODEL or None, relax=settings.RUN_RELAX
+            structure.atoms(),
+            model=settings.RUN_ENERGY_MODEL or None,
+            relax=settings.RUN_RELAX,
+            device=science_device(settings.TORCH_DEVICE),
+            settings=science_settings(),
         )
     except Exception:
         log.exception("energy of structure %s failed unexpectedly", structure_id)

@@ -16,6 +16,7 @@ from reconstruction.agent.records import AgentResult, StepRecord
 from reconstruction.agent.state import AgentState
 from reconstruction.agent.tools import call, default_tools
 from reconstruction.agent.transcript import Transcript
+from reconstruction.settings import DEFAULT, ScienceSettings
 
 
 def make_policy(policy: str | Policy, llm=None) -> Policy:
@@ -50,6 +51,7 @@ def run_agent(
     relax: bool = True,
     llm: Any = None,
     gate: GateConfig | None = None,
+    settings: ScienceSettings = DEFAULT,
 ) -> AgentResult:
     """Turn one micrograph into a structure and its energy, step by step.
 
@@ -81,6 +83,9 @@ def run_agent(
         Endpoint of the ``"llm"`` policy.
     gate : GateConfig, optional
         Thresholds of the quality gate (:mod:`reconstruction.agent.gate`).
+    settings : ScienceSettings
+        Machine-local settings (reference cache, shared data, threads, MatterSim
+        checkpoint) the tools use; the portal and the CLI fill it from ``AUTOMAT_*``.
 
     Returns
     -------
@@ -103,7 +108,7 @@ def run_agent(
     state = AgentState(
         original=data, image=data, pixel_size_A=float(pixel_size_A),
         elements=list(parse_elements(elements)), mode=mode, artifacts_dir=artifacts_dir,
-        retriever=retriever, energy_model=energy_model, relax=relax,
+        retriever=retriever, energy_model=energy_model, relax=relax, settings=settings,
     )  # fmt: skip
     if hasattr(pol, "transcript"):
         pol.transcript = transcript

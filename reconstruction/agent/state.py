@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from reconstruction.settings import DEFAULT, ScienceSettings
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -86,6 +88,8 @@ class AgentState:
         Potential for ``predict_properties`` (None: the default one).
     relax : bool
         Whether ``predict_properties`` relaxes by default.
+    settings : ScienceSettings
+        The caller's machine-local settings (files, threads) the tools pass on.
     step : int
         Index of the step being run (names artifacts).
     """
@@ -99,6 +103,7 @@ class AgentState:
     retriever: Any = None
     energy_model: str | None = None
     relax: bool = True
+    settings: ScienceSettings = DEFAULT
     image_step: int | None = None
     step: int = 0
     matches: list[Any] = field(default_factory=list)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from reconstruction.bench.dataset import SampleSpec, check_range, select
-from reconstruction.data import load_monolayers, monolayer
+from reconstruction.data import load_monolayers, monolayer, monolayers_path
 
 
 def write_calibrated_tiff(path: Path, image: np.ndarray, pixel_size_A: float) -> None:
@@ -43,15 +43,18 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_sample(spec: SampleSpec, out: Path, unrotated: Path | None = None) -> dict:
+def build_sample(
+    spec: SampleSpec, out: Path, unrotated: Path | None = None, data_dir: Path | None = None
+) -> dict:
     """Simulate one sample into ``out/<sample_id>/``; returns its meta.
 
     With ``unrotated``, also its unrotated view into ``unrotated/<sample_id>/`` (same
     structure, dose and noise seed; for the full simulator from the same scan).
+    ``data_dir``: the shared data folder (default: the one next to the repository).
     """
     from reconstruction.simulate import ImagingConfig, simulate_fast
 
-    atoms = monolayer(spec.structure_id)
+    atoms = monolayer(spec.structure_id, monolayers_path(data_dir))
     views = [(spec, out)]
     if unrotated is not None:
         views.append((dataclasses.replace(spec, rotation_deg=0.0), unrotated))
@@ -119,6 +122,7 @@ def build(
     unrotated: Path | None = None,
     defocus_A: tuple[float, float] | None = None,
     source_size_A: tuple[float, float] | None = None,
+    data_dir: Path | None = None,
 ) -> list[SampleSpec]:
     """Build (or finish building) a data set of ``n`` samples in ``out``.
 
@@ -126,7 +130,9 @@ def build(
     true: the unrotated set of an unrotated build is itself). ``defocus_A``,
     ``source_size_A``: (low, high) [Å] each sample's defocus and source size (FWHM) are
     drawn from, uniformly (``None``: 0); the same seed without them gives the same
-    structures, doses, rotations and noise seeds.
+    structures, doses, rotations and noise seeds. ``data_dir``: the shared data folder the
+    monolayers come from (``ScienceSettings.shared_data_dir``; default: the one next to the
+    repository).
     """
     if unrotated is not None and not rotate:
         raise ValueError("--unrotated needs a rotated build (without rotation it is the same set)")
@@ -136,7 +142,7 @@ def build(
             check_range(name, bounds)
     out.mkdir(parents=True, exist_ok=True)
     specs = select(
-        load_monolayers(), n=n, seed=seed, criteria=criteria, mode=mode,
+        load_monolayers(monolayers_path(data_dir)), n=n, seed=seed, criteria=criteria, mode=mode,
         simulator=simulator, rotate=rotate, defocus_A=defocus_A, source_size_A=source_size_A,
     )  # fmt: skip
     manifest = {
@@ -160,24 +166,27 @@ def build(
         t: min(rank[s.sample_id] for s in specs if s.tier == t) for t in {s.tier for s in specs}
     }
     todo.sort(key=lambda s: (rank[s.sample_id] - first[s.tier], s.tier))
-    _run_all(todo, out, unrotated, workers=workers, progress=progress, total=len(specs))
+    _run_all(
+        todo, out, unrotated, workers=workers, progress=progress, total=len(specs),
+        data_dir=data_dir,
+    )  # fmt: skip
     return specs
 
 
 def _run_all(
     todo: list[SampleSpec], out: Path, unrotated: Path | None, *, workers: int, progress: bool,
-    total: int,
+    total: int, data_dir: Path | None = None,
 ):  # fmt: skip
     from tqdm import tqdm
 
     bar = tqdm(total=total, initial=total - len(todo), disable=not progress, unit="sample")
     if workers <= 1:
         for spec in todo:
-            build_sample(spec, out, unrotated)
+            build_sample(spec, out, unrotated, data_dir)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(build_sample, spec, out, unrotated) for spec in todo]
+            futures = [pool.submit(build_sample, spec, out, unrotated, data_dir) for spec in todo]
             for future in as_completed(futures):
                 future.result()
                 bar.update()

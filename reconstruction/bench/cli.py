@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+from reconstruction.settings import DEFAULT
+
 
 def _range_type(name: str):
     """argparse type for ``LO,HI`` [Å]: a (low, high) tuple checked by ``check_range``."""
@@ -58,7 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     # lack its value; newer argparse's rule: "-" followed by a digit is a value.
     build._negative_number_matcher = re.compile(r"-\.?\d")
     build.add_argument("--workers", type=int, default=2)
-    build.set_defaults(func=_build)
+    build.set_defaults(func=_build, science=DEFAULT)
 
     run = verbs.add_parser("run", help="run a method on every sample")
     run.add_argument("dataset", type=Path)
@@ -87,7 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--template-rdf-max-distance", type=float, default=None, metavar="R",
         help="with --templates: else the nearest by the rdf histogram up to R (0: never)",
     )  # fmt: skip
-    run.set_defaults(func=_run)
+    run.set_defaults(func=_run, science=DEFAULT)
 
     score = verbs.add_parser("score", help="RMSD_xy, C.C., S.S. and energy MAE per tier")
     score.add_argument("dataset", type=Path)
@@ -103,7 +105,7 @@ def _build(args: argparse.Namespace) -> int:
         args.out, n=args.n, seed=args.seed, mode=args.mode, simulator=args.simulator,
         criteria=args.filter, rotate=not args.no_rotation, workers=args.workers,
         progress=sys.stderr.isatty(), unrotated=args.unrotated, defocus_A=args.defocus_A,
-        source_size_A=args.source_size_A,
+        source_size_A=args.source_size_A, data_dir=args.science.shared_data_dir,
     )  # fmt: skip
     also = f" and {args.unrotated}" if args.unrotated else ""
     print(f"{len(specs)} samples in {args.out}{also}")
@@ -116,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
     run(args.dataset, args.out, method=args.method, workers=args.workers,
         progress=sys.stderr.isatty(), energy=args.energy, templates=args.templates,
         held_out=args.held_out, max_distance=args.template_max_distance,
-        rdf_max_distance=args.template_rdf_max_distance)  # fmt: skip
+        rdf_max_distance=args.template_rdf_max_distance, settings=args.science)  # fmt: skip
     return 0
 
 

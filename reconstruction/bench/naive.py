@@ -13,9 +13,10 @@ from ase import Atoms
 from scipy import ndimage
 
 from reconstruction.chemistry import parse_elements
+from reconstruction.errors import ScienceError
 
 
-class NaiveFailure(RuntimeError):
+class NaiveFailure(ScienceError, RuntimeError):
     """The baseline could not produce a structure."""
 
 

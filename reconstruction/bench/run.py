@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from reconstruction.bench.dataset import Sample, read_dataset
+from reconstruction.settings import DEFAULT, ScienceSettings
 
 
 def _lattice_summary(atoms) -> dict:
@@ -72,7 +73,9 @@ def run_naive(sample: Sample, folder: Path) -> dict:
     return _succeeded(atoms, "naive", f"{len(atoms)} sites", timings)
 
 
-def run_oracle(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
+def run_oracle(
+    sample: Sample, folder: Path, *, energy: str = "relax", settings: ScienceSettings = DEFAULT
+) -> dict:
     """The true structure, as if reconstruction were perfect, with the energy model's
     formation energy (the upper bound of the pipeline's energy accuracy)."""
     from types import SimpleNamespace
@@ -85,7 +88,9 @@ def run_oracle(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
     atoms = read(sample.truth)
     result = _succeeded(atoms, "oracle", "truth structure", {})
     if energy != "none":
-        options = SimpleNamespace(energy_model=None, references=None, no_relax=energy == "single")
+        options = SimpleNamespace(
+            energy_model=None, references=None, no_relax=energy == "single", science=settings
+        )
         start = time.perf_counter()
         result["energy"], step = predict_properties(atoms, options)
         result["steps"].append(step)
@@ -96,14 +101,16 @@ def run_oracle(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
 ENERGY_FLAGS = {"relax": [], "single": ["--no-relax"], "none": ["--no-energy"]}
 
 
-def held_out_ids(sample: Sample, templates: str | None) -> list[str]:
+def held_out_ids(
+    sample: Sample, templates: str | None, *, settings: ScienceSettings = DEFAULT
+) -> list[str]:
     """The sample's own structure and every library template equivalent to it (same
     composition, same projected structure): left out to test a structure the library
-    does not know."""
+    does not know. ``templates``: a dump, ``""`` or None for ``settings.templates_dump``."""
     from reconstruction.descriptors import ArrayRetriever
     from reconstruction.descriptors.evaluate import equivalent
 
-    retriever = ArrayRetriever.from_dump(templates or None)
+    retriever = ArrayRetriever.from_dump(templates or settings.templates_dump)
     ids = [sample.meta["structure_id"]]
     for row in retriever.candidates(sample.meta["elements"]):  # the same element set
         record = retriever.library.records[row]
@@ -121,19 +128,21 @@ def run_stem2cif(
     held_out: bool = False,
     max_distance: float | None = None,
     rdf_max_distance: float | None = None,
+    settings: ScienceSettings = DEFAULT,
 ) -> dict:
     """The full reconstruction through the ``automat reconstruct`` CLI contract.
 
     ``energy``: ``relax`` (relax, then formation energy), ``single`` (formation energy of
     the structure as reconstructed) or ``none``. ``templates``: a library dump (``""`` for
     the shipped one) used as a structural prior; ``held_out``: without the sample's own
-    structure and its equivalents (:func:`held_out_ids`).
+    structure and its equivalents (:func:`held_out_ids`); ``settings``: the caller's.
     """
     from reconstruction.stem2cif.cli import main
 
     prior = [] if templates is None else ["--templates", *([templates] if templates else [])]
     if held_out and templates is not None:
-        prior += ["--exclude-templates", ",".join(held_out_ids(sample, templates))]
+        excluded = held_out_ids(sample, templates, settings=settings)
+        prior += ["--exclude-templates", ",".join(excluded)]
     if max_distance is not None and templates is not None:
         prior += ["--template-max-distance", str(max_distance)]
     if rdf_max_distance is not None and templates is not None:
@@ -142,11 +151,13 @@ def run_stem2cif(
         str(sample.image), "--elements", ",".join(sample.meta["elements"]),
         "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy], *prior,
     ]  # fmt: skip
-    main(args)
+    main(args, settings=settings)
     return json.loads((folder / "result.json").read_text())
 
 
-def run_agent_method(sample: Sample, folder: Path, *, energy: str = "relax") -> dict:
+def run_agent_method(
+    sample: Sample, folder: Path, *, energy: str = "relax", settings: ScienceSettings = DEFAULT
+) -> dict:
     """The agent with the rules policy (``reconstruction.agent``), templates from the shipped
     library dump when there is one; artifacts go to a temporary folder."""
     import tempfile
@@ -158,12 +169,13 @@ def run_agent_method(sample: Sample, folder: Path, *, energy: str = "relax") -> 
 
     micro = read_micrograph(sample.image)
     policy = RulesPolicy(RulesConfig(predict_properties=energy != "none"))
-    retriever = shipped_retriever()
+    retriever = shipped_retriever(settings.templates_dump)
     with tempfile.TemporaryDirectory(prefix="agent-") as tmp:
         result = run_agent(
             micro.data, pixel_size_A=micro.calibration.pixel_size_A,
             elements=sample.meta["elements"], mode=sample.meta["mode"], policy=policy,
             retriever=retriever, artifacts_dir=Path(tmp), relax=energy == "relax",
+            settings=settings,
         )  # fmt: skip
     if result.cif:
         (folder / "structure.cif").write_text(result.cif)
@@ -181,20 +193,26 @@ METHODS: dict[str, Callable[[Sample, Path], dict]] = {
 
 
 def run_one(
-    method: str, sample: Sample, out: Path, energy: str = "relax", prior: dict | None = None
+    method: str,
+    sample: Sample,
+    out: Path,
+    energy: str = "relax",
+    prior: dict | None = None,
+    settings: ScienceSettings = DEFAULT,
 ) -> dict:
-    """One sample; ``prior``: :func:`run_stem2cif`'s template options."""
+    """One sample; ``prior``: :func:`run_stem2cif`'s template options; ``settings``: the
+    caller's machine-local settings."""
     folder = out / sample.sample_id
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if sample.meta.get("e_form_pbe_eV_per_atom") is None:
         energy = "none"  # no DFT value to compare with: the energy would not be scored
     if method == "stem2cif":
-        result = run_stem2cif(sample, folder, energy=energy, **(prior or {}))
+        result = run_stem2cif(sample, folder, energy=energy, settings=settings, **(prior or {}))
     elif method == "agent":
-        result = run_agent_method(sample, folder, energy=energy)
+        result = run_agent_method(sample, folder, energy=energy, settings=settings)
     elif method == "oracle":
-        result = run_oracle(sample, folder, energy=energy)
+        result = run_oracle(sample, folder, energy=energy, settings=settings)
     else:
         result = METHODS[method](sample, folder)
     result["wall_s"] = round(time.perf_counter() - start, 3)
@@ -215,11 +233,13 @@ def run(
     held_out: bool = False,
     max_distance: float | None = None,
     rdf_max_distance: float | None = None,
+    settings: ScienceSettings = DEFAULT,
 ):
     """Run ``method`` on every built sample of ``dataset`` that has no result in ``out``
     (``energy``, ``templates``, ``held_out`` and the distances apply to stem2cif: relax,
     single or none; a template library dump as structural prior, ``""`` for the shipped
-    one; the library without each sample's own structure; the thresholds)."""
+    one; the library without each sample's own structure; the thresholds). ``settings``:
+    the caller's machine-local settings, handed to every worker."""
     prior = {
         "templates": templates, "held_out": held_out, "max_distance": max_distance,
         "rdf_max_distance": rdf_max_distance,
@@ -233,11 +253,11 @@ def run(
     bar = tqdm(total=len(samples), initial=len(samples) - len(todo), disable=not progress)
     if workers <= 1:
         for sample in todo:
-            run_one(method, sample, out, energy, prior)
+            run_one(method, sample, out, energy, prior, settings)
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_one, method, s, out, energy, prior) for s in todo]
+            futures = [pool.submit(run_one, method, s, out, energy, prior, settings) for s in todo]
             for future in as_completed(futures):
                 future.result()
                 bar.update()

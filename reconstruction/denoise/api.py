@@ -52,6 +52,7 @@ def denoise(
     mode: str = "idpc",
     method: str = "moe",
     device: str | None = None,
+    threads: int = 0,
 ) -> DenoiseResult:
     """Denoise a STEM image.
 
@@ -71,6 +72,9 @@ def denoise(
     device : str or None
         Torch device for the learned methods (``"cpu"``, ``"cuda"``); None picks CUDA when
         available.
+    threads : int
+        Torch CPU threads of the learned methods (``ScienceSettings.torch_threads``); 0
+        chooses from the idle cores.
 
     Returns
     -------
@@ -99,8 +103,9 @@ def denoise(
         from reconstruction.denoise.infer import denoise_learned
 
         out, expert = denoise_learned(
-            img, pixel_size_A=pixel_size_A, single=method == "single", mode=mode, device=device
-        )
+            img, pixel_size_A=pixel_size_A, single=method == "single", mode=mode,
+            device=device, threads=threads,
+        )  # fmt: skip
     t1 = time.perf_counter()
     out = np.ascontiguousarray(out, dtype=np.float32)
     after = estimate_noise(out, pixel_size_A=pixel_size_A)

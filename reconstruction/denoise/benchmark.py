@@ -40,8 +40,9 @@ def ssim(image: np.ndarray, clean: np.ndarray) -> float:
     return float(structural_similarity(image, clean, data_range=span))
 
 
-def quality(out: Path | None, *, log=print) -> dict:
-    """Per-image PSNR/SSIM of every method on the evaluation pairs, and the table."""
+def quality(out: Path | None, *, threads: int = 0, log=print) -> dict:
+    """Per-image PSNR/SSIM of every method on the evaluation pairs, and the table
+    (``threads``: torch CPU threads, 0 chooses)."""
     from reconstruction.denoise import denoise
     from reconstruction.denoise.data import DataConfig, evaluation_pairs
     from reconstruction.denoise.types import DenoiseError
@@ -58,7 +59,10 @@ def quality(out: Path | None, *, log=print) -> dict:
                 image = noisy
             else:
                 try:
-                    image = denoise(noisy, pixel_size_A=0.1, mode=pair["mode"], method=method).image
+                    image = denoise(
+                        noisy, pixel_size_A=0.1, mode=pair["mode"], method=method,
+                        threads=threads,
+                    ).image  # fmt: skip
                 except DenoiseError:
                     image, failed = noisy, True  # scored as the untouched input
             row[method] = {
@@ -108,7 +112,9 @@ def markdown(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def timing(out: Path | None, *, size: int = 1024, repeat: int = 3, log=print) -> dict:
+def timing(
+    out: Path | None, *, size: int = 1024, repeat: int = 3, threads: int = 0, log=print
+) -> dict:
     """Seconds to denoise a ``size`` x ``size`` simulated iDPC image (0.1 Å/px) per method."""
     from reconstruction.data import monolayer
     from reconstruction.denoise import denoise
@@ -117,14 +123,14 @@ def timing(out: Path | None, *, size: int = 1024, repeat: int = 3, log=print) ->
 
     config = ImagingConfig(dose_e_per_A2=2e4, shape_px=(size, size), rotation_deg=12.0)
     image = simulate_fast(monolayer("c2dm-MoS2-H"), config).image
-    threads = set_threads()
+    threads = set_threads(threads)
     load_weights(None, "cpu")  # loading (once per process) is not part of the time
     report = {"machine": machine(), "size_px": size, "threads": threads, "methods": {}}
     for method in ("moe", "single", "gaussian", "bragg", "nlm"):
         runs = []
         for _ in range(repeat):
             start = time.perf_counter()
-            denoise(image, pixel_size_A=0.1, method=method)
+            denoise(image, pixel_size_A=0.1, method=method, threads=threads)
             runs.append(round(time.perf_counter() - start, 3))
         report["methods"][method] = {"seconds": runs, "median_s": float(np.median(runs))}
         log(f"{method}: {runs}")
@@ -135,7 +141,14 @@ def timing(out: Path | None, *, size: int = 1024, repeat: int = 3, log=print) ->
 
 
 def prepare(
-    dataset: Path, out: Path, *, every: int, method: str = "moe", tier: int | None = None, log=print
+    dataset: Path,
+    out: Path,
+    *,
+    every: int,
+    method: str = "moe",
+    tier: int | None = None,
+    threads: int = 0,
+    log=print,
 ) -> None:
     """``out``: every ``every``-th sample of ``dataset`` (symlinks); ``out-<method>``: the
     same samples with the image denoised (float32 TIFF, same calibration); ``method``
@@ -165,7 +178,10 @@ def prepare(
         folder.mkdir(exist_ok=True)
         micro = read_micrograph(sample.image)
         pixel = micro.calibration.pixel_size_A
-        result = denoise(micro.data, pixel_size_A=pixel, mode=sample.meta["mode"], method=method)
+        result = denoise(
+            micro.data, pixel_size_A=pixel, mode=sample.meta["mode"], method=method,
+            threads=threads,
+        )  # fmt: skip
         write_calibrated_tiff(folder / "image.tif", result.image, pixel)
         (folder / "truth.cif").write_bytes(sample.truth.read_bytes())
         records.append({"sample": sample.sample_id, **result.as_dict()})
@@ -187,6 +203,9 @@ def machine() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reconstruction.denoise.benchmark")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch CPU threads (default 0: chosen by load)"
+    )
     verbs = parser.add_subparsers(dest="verb", required=True)
     q = verbs.add_parser("quality")
     q.add_argument("--out", type=Path, default=None)
@@ -206,12 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     if args.verb == "quality":
-        print(markdown(quality(args.out, log=log)["table"]))
+        print(markdown(quality(args.out, threads=args.threads, log=log)["table"]))
     elif args.verb == "timing":
-        print(json.dumps(timing(args.out, size=args.size, repeat=args.repeat, log=log)))
+        report = timing(args.out, size=args.size, repeat=args.repeat, threads=args.threads, log=log)
+        print(json.dumps(report))
     else:
         prepare(args.dataset, args.out, every=args.every, method=args.method, tier=args.tier,
-                log=log)  # fmt: skip
+                threads=args.threads, log=log)  # fmt: skip
     return 0
 
 

@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from reconstruction.settings import DEFAULT
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``denoise`` and ``denoise-train`` on the ``automat`` subparsers."""
@@ -29,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="moe", choices=list(METHODS))
     p.add_argument("--mode", default="idpc", choices=["idpc", "haadf", "abf"])
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
-    p.set_defaults(func=run_denoise)
+    p.set_defaults(func=run_denoise, science=DEFAULT)
 
     t = sub.add_parser("denoise-train", help="train the mixture-of-experts denoiser")
     t.add_argument("--out", default="var/denoise/train", help="checkpoint and data folder")
@@ -40,7 +42,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--n-train", type=int, default=None, help="training structures")
     t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
-    t.set_defaults(func=run_train)
+    t.set_defaults(func=run_train, science=DEFAULT)
 
 
 def run_denoise(args: argparse.Namespace) -> int:
@@ -62,6 +64,7 @@ def run_denoise(args: argparse.Namespace) -> int:
             mode=args.mode,
             method=args.method,
             device=args.device,
+            threads=args.science.torch_threads,
         )
     except (DenoiseError, IngestError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
@@ -93,7 +96,8 @@ def run_train(args: argparse.Namespace) -> int:
         config,
         Path(args.out),
         device=args.device,
-        threads=args.threads,
+        threads=args.threads or args.science.torch_threads,
+        data_dir=args.science.shared_data_dir,
         export=Path(args.export) if args.export else None,
         log=log,
     )

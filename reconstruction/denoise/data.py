@@ -88,14 +88,16 @@ class DataConfig:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def excluded_ids(bench_dir: Path | None = None) -> set[str]:
+def excluded_ids(bench_dir: Path | None = None, *, data_dir: Path | None = None) -> set[str]:
     """Structure ids of the benchmark: ``bench.dataset.select(n=450, seed=0)`` (the
     ``fast-450`` set; the 150-sample sets are its per-tier prefixes) plus every sample
-    named in a ``manifest.json`` under ``var/bench``."""
+    named in a ``manifest.json`` under ``var/bench``. ``data_dir``: the shared data folder
+    (default :data:`reconstruction.settings.SHARED_DATA_DIR`)."""
     from reconstruction.bench.dataset import select
-    from reconstruction.data import load_monolayers
+    from reconstruction.data import load_monolayers, monolayers_path
 
-    ids = {spec.structure_id for spec in select(load_monolayers(), n=450, seed=0)}
+    monolayers = load_monolayers(monolayers_path(data_dir))
+    ids = {spec.structure_id for spec in select(monolayers, n=450, seed=0)}
     root = bench_dir or Path(__file__).resolve().parents[2] / "var" / "bench"
     for manifest in sorted(root.glob("*/manifest.json")):
         for name in json.loads(manifest.read_text()).get("samples", []):
@@ -103,20 +105,22 @@ def excluded_ids(bench_dir: Path | None = None) -> set[str]:
     return ids
 
 
-def split_structures(config: DataConfig, excluded: set[str]) -> tuple[list, list]:
+def split_structures(
+    config: DataConfig, excluded: set[str], *, data_dir: Path | None = None
+) -> tuple[list, list]:
     """(training, evaluation) monolayers: disjoint, none of ``excluded``.
 
     Both come from structures the benchmark's loose filter accepts; tiers with too few of
     them left (unary: the benchmark takes all 87) are completed with structures of that
     element count the filter rejects.
     """
-    from reconstruction.data import load_monolayers
+    from reconstruction.data import load_monolayers, monolayers_path
     from reconstruction.metrics.tiers import LOOSE, assign_tier, qualify
 
     rng = np.random.default_rng(config.seed)
     pools: dict[int, list] = {1: [], 2: [], 3: []}
     spare: dict[int, list] = {1: [], 2: [], 3: []}
-    for atoms in load_monolayers():
+    for atoms in load_monolayers(monolayers_path(data_dir)):
         n_el = len(set(atoms.get_chemical_symbols()))
         if atoms.info["id"] in excluded or n_el > 3 or len(atoms) > 60:
             continue
@@ -191,15 +195,18 @@ def make_pair(
     }
 
 
-def build_training_set(config: DataConfig, path: Path, *, log=print) -> dict[str, np.ndarray]:
-    """Simulate (or load, when ``path`` exists with the same config) the training set."""
+def build_training_set(
+    config: DataConfig, path: Path, *, data_dir: Path | None = None, log=print
+) -> dict[str, np.ndarray]:
+    """Simulate (or load, when ``path`` exists with the same config) the training set from
+    the shared data in ``data_dir`` (default: the folder next to the repository)."""
     if path.exists():
         data = dict(np.load(path, allow_pickle=False))
         if json.loads(str(data["config"])) == config.as_dict():
             return data
         log(f"{path}: built with another configuration, rebuilding")
-    excluded = excluded_ids()
-    train, _ = split_structures(config, excluded)
+    excluded = excluded_ids(data_dir=data_dir)
+    train, _ = split_structures(config, excluded, data_dir=data_dir)
     rng = np.random.default_rng(config.seed + 1)
     noisy, clean, norm, modes, ids = [], [], [], [], []
     lo, hi = np.log(config.dose_range)

@@ -51,14 +51,14 @@ def available_cores() -> int:
 
 
 def set_threads(threads: int | None = None) -> int:
-    """Torch CPU threads: ``threads``, else ``AUTOMAT_TORCH_THREADS``, else the cores
-    available to this process that are not busy (1 when the 1-minute load average is at
-    least the core count: on a shared 2-core machine two threads waiting on each other ran
-    slower than one, docs/benchmarks/denoise.md)."""
+    """Torch CPU threads: ``threads`` (the caller's ``ScienceSettings.torch_threads``), else
+    (None or 0) the cores available to this process that are not busy (1 when the 1-minute
+    load average is at least the core count: on a shared 2-core machine two threads waiting
+    on each other ran slower than one, docs/benchmarks/denoise.md)."""
     import torch
 
     cores = available_cores()
-    n = threads or int(os.environ.get("AUTOMAT_TORCH_THREADS", 0))
+    n = threads or 0
     if not n:
         n = 1 if os.getloadavg()[0] >= cores else cores
     n = max(1, min(n, cores))
@@ -218,12 +218,14 @@ def denoise_learned(
     device: str | None = None,
     weights: str | None = None,
     tile: int = TILE_PX,
+    threads: int = 0,
 ) -> tuple[np.ndarray, int]:
     """Denoise with the MoE (``single=False``) or the single expert; returns the image at
     the input's shape and the expert used. ``mode`` (idpc, haadf, abf) restricts the
-    router to the experts trained on that mode; None lets the router alone decide."""
+    router to the experts trained on that mode; None lets the router alone decide.
+    ``threads``: torch CPU threads (0: chosen by :func:`set_threads`)."""
     device = pick_device(device)
-    set_threads()
+    set_threads(threads)
     nets = load_weights(weights, device)
     x, (mean, scale, _), shape = prepare(image, pixel_size_A)
     if single:

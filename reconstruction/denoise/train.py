@@ -344,9 +344,11 @@ def train(
     device: str | None = None,
     threads: int | None = None,
     export: Path | None = None,
+    data_dir: Path | None = None,
     log=print,
 ) -> dict:
-    """Build the data, fit the routing classes, train both phases, export the weights."""
+    """Build the data (from the shared data in ``data_dir``, default the folder next to the
+    repository), fit the routing classes, train both phases, export the weights."""
     import torch
 
     from reconstruction.denoise.infer import pick_device, set_threads
@@ -355,7 +357,7 @@ def train(
     set_threads(threads)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    data = build_training_set(config.data, out / "train-data.npz", log=log)
+    data = build_training_set(config.data, out / "train-data.npz", data_dir=data_dir, log=log)
     log(f"training set: {len(data['noisy'])} images in {time.perf_counter() - start:.0f} s")
     labels, transform = routing_classes(routing_features(data), config)
     counts = np.bincount(labels, minlength=config.n_experts).tolist()
@@ -375,7 +377,9 @@ def train(
     return info
 
 
-def build_training_set(config: DataConfig, path: Path, *, log=print) -> dict:
+def build_training_set(
+    config: DataConfig, path: Path, *, data_dir: Path | None = None, log=print
+) -> dict:
     from reconstruction.denoise.data import build_training_set as build
 
-    return build(config, path, log=log)
+    return build(config, path, data_dir=data_dir, log=log)

@@ -8,11 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from reconstruction.errors import ScienceError
+
 #: Every method :func:`reconstruction.denoise.denoise` accepts.
 METHODS = ("moe", "single", "gaussian", "nlm", "bragg")
 
 
-class DenoiseError(ValueError):
+class DenoiseError(ScienceError, ValueError):
     """The image cannot be denoised as asked (bad input, unknown method, missing weights)."""
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from reconstruction.descriptors.describe import DESCRIPTOR_VERSION
 from reconstruction.descriptors.vectors import RDF_BINS, RICH_DIM
+from reconstruction.settings import TEMPLATES_DUMP
 from reconstruction.simulate.config import MODES
 
 VECTOR_DIMS = {"rich": RICH_DIM, "rdf": RDF_BINS}
@@ -40,11 +41,9 @@ RECORD_KEYS = (
 
 
 def default_dump_path() -> Path:
-    """``AUTOMAT_TEMPLATES_DUMP``, else the dump shipped in ``templates_lib/data/``."""
-    env = os.environ.get("AUTOMAT_TEMPLATES_DUMP")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "templates_lib" / "data" / "templates.npz"
+    """The dump shipped in ``templates_lib/data/`` (callers with another one, such as
+    ``ScienceSettings.templates_dump``, pass its path)."""
+    return TEMPLATES_DUMP
 
 
 @dataclass
@@ -172,7 +171,7 @@ def read_dump(path: Path | None = None) -> LibraryArrays:
     if not path.exists():
         raise FileNotFoundError(
             f"template library dump {path} not found: build it with "
-            "`manage.py build_templates --dump` or set AUTOMAT_TEMPLATES_DUMP"
+            "`manage.py build_templates --dump` or name another (AUTOMAT_TEMPLATES_DUMP)"
         )
     with np.load(path) as data:
         meta = json.loads(data["meta"].tobytes().decode())

@@ -2,7 +2,8 @@
 
 Every backend loads weights from this machine only; nothing is ever downloaded. CHGNet 0.3.0
 and SevenNet-0 ship their weights in their wheels; MatterSim weights must be placed on disk
-and named by ``AUTOMAT_MATTERSIM_CHECKPOINT`` (or passed as ``checkpoint=``).
+and passed as ``checkpoint=`` (the portal and the ``automat`` command take it from
+``AUTOMAT_MATTERSIM_CHECKPOINT``, ``ScienceSettings.mattersim_checkpoint``).
 
 Torch and the potentials are imported inside the functions, so importing this module is
 cheap. Calculators are not picklable without side effects (MatterSim's unpickling
@@ -42,23 +43,23 @@ def model_name_of(calc: Calculator) -> str:
 
 
 def mattersim_checkpoint_path(checkpoint: str | os.PathLike | None = None) -> Path | None:
-    """The configured MatterSim checkpoint if it exists on disk, else None.
+    """The MatterSim checkpoint if it exists on disk, else None.
 
     Parameters
     ----------
     checkpoint : path, optional
-        Explicit checkpoint file; default ``$AUTOMAT_MATTERSIM_CHECKPOINT``.
+        Checkpoint file (``ScienceSettings.mattersim_checkpoint``); None: none configured.
     """
-    raw = checkpoint or os.environ.get(MATTERSIM_CHECKPOINT_ENV)
-    if not raw:
+    if not checkpoint:
         return None
-    path = Path(raw).expanduser()
+    path = Path(checkpoint).expanduser()
     return path if path.is_file() else None
 
 
-def available_models() -> list[str]:
-    """Models that can be loaded here (MatterSim only when its checkpoint is present)."""
-    return [m for m in MODELS if m != "mattersim" or mattersim_checkpoint_path() is not None]
+def available_models(checkpoint: str | os.PathLike | None = None) -> list[str]:
+    """Models that can be loaded here (MatterSim only when ``checkpoint`` is on disk)."""
+    present = mattersim_checkpoint_path(checkpoint) is not None
+    return [m for m in MODELS if m != "mattersim" or present]
 
 
 def get_calculator(
@@ -73,7 +74,7 @@ def get_calculator(
     device : str, optional
         Torch device ("cpu", "cuda", "cuda:1"); default CUDA when available, else CPU.
     checkpoint : path, optional
-        MatterSim only: checkpoint file (default ``$AUTOMAT_MATTERSIM_CHECKPOINT``).
+        MatterSim only: checkpoint file (``ScienceSettings.mattersim_checkpoint``).
 
     Returns
     -------
@@ -119,7 +120,7 @@ def _sevennet(device: str) -> Calculator:
 def _mattersim(device: str, checkpoint: str | os.PathLike | None = None) -> Calculator:
     path = mattersim_checkpoint_path(checkpoint)
     if path is None:
-        where = checkpoint or os.environ.get(MATTERSIM_CHECKPOINT_ENV) or "(not set)"
+        where = checkpoint or "(not set)"
         raise CheckpointNotFound(
             f"MatterSim needs a checkpoint file on this machine; set {MATTERSIM_CHECKPOINT_ENV} "
             f"to a MatterSim .pth file (currently {where}). Nothing is downloaded."

@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from reconstruction.data import shared_data_dir
+from reconstruction.data import monolayers_path
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -42,7 +42,8 @@ def load_labelled(split: Split | None = None, *, path: Path | None = None) -> li
     split : {"train", "eval"} or None
         Part to return; None returns all labelled structures.
     path : Path, optional
-        extxyz file; default ``shared_data_dir() / "monolayers.extxyz"``.
+        extxyz file; default ``monolayers.extxyz`` of the shared data
+        (:data:`reconstruction.settings.SHARED_DATA_DIR`).
 
     Returns
     -------
@@ -54,7 +55,7 @@ def load_labelled(split: Split | None = None, *, path: Path | None = None) -> li
 
     if split is not None and split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS} or None, got {split!r}")
-    frames = read(path or shared_data_dir() / "monolayers.extxyz", ":")
+    frames = read(path or monolayers_path(), ":")
     labelled = [a for a in frames if "e_form_pbe" in a.info]
     if split is not None:
         labelled = [a for a in labelled if split_of(str(a.info["id"])) == split]

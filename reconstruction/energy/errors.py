@@ -5,8 +5,10 @@ Messages are written for a scientist: what went wrong and, where there is one, w
 
 from __future__ import annotations
 
+from reconstruction.errors import ScienceError
 
-class EnergyError(Exception):
+
+class EnergyError(ScienceError):
     """Base class: an energy could not be predicted."""
 
 

@@ -133,6 +133,8 @@ def predict_formation_energy(
     cache_dir: Path,
     calc: Calculator | None = None,
     device: str | None = None,
+    checkpoint: Path | None = None,
+    data_dir: Path | None = None,
     **relax_kwargs: Any,
 ) -> FormationEnergyResult:
     """Relax a monolayer and return its formation energy per atom.
@@ -151,14 +153,20 @@ def predict_formation_energy(
         An already loaded calculator for ``model`` (default: loaded here).
     device : str, optional
         Torch device (default: CUDA when available, else CPU).
+    checkpoint : Path, optional
+        MatterSim's weights (``ScienceSettings.mattersim_checkpoint``).
+    data_dir : Path, optional
+        Shared data folder for references computed here (``ScienceSettings.shared_data_dir``).
     **relax_kwargs
-        ``fmax``, ``max_steps``, ``max_time_s``, ``limits`` of :func:`.relax.relax_2d`.
+        ``fmax``, ``max_steps``, ``max_time_s``, ``limits``, ``threads`` of
+        :func:`.relax.relax_2d`.
     """
     from .backends import get_calculator
 
     elements = sorted(set(atoms.get_chemical_symbols()))
     references = get_references(
-        model, scheme, cache_dir=cache_dir, elements=elements, device=device
-    )
-    calc = calc or get_calculator(model, device)
+        model, scheme, cache_dir=cache_dir, elements=elements, device=device,
+        checkpoint=checkpoint, data_dir=data_dir,
+    )  # fmt: skip
+    calc = calc or get_calculator(model, device, checkpoint=checkpoint)
     return score_relaxed(relax_2d(atoms, calc, **relax_kwargs), references, scheme=scheme)

@@ -5,12 +5,13 @@ model and process, references from the shipped cache, relaxed or single point.""
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ase import Atoms
+
+from reconstruction.settings import DEFAULT, ScienceSettings
 
 
 @dataclass(frozen=True)
@@ -36,28 +37,33 @@ class PropertiesOutcome:
     args: dict[str, Any]
 
 
-def energy_cache_dir() -> Path:
-    """Where elemental references are cached (``AUTOMAT_ENERGY_CACHE``, else
+def energy_cache_dir(settings: ScienceSettings = DEFAULT) -> Path:
+    """Where elemental references are cached (``settings.energy_cache_dir``, by default
     ``<repo>/var/energy_refs``), seeded with the shipped ones."""
     from reconstruction.energy.references import seed_cache
 
-    default = Path(__file__).resolve().parents[2] / "var" / "energy_refs"
-    cache = Path(os.environ.get("AUTOMAT_ENERGY_CACHE", default))
+    cache = Path(settings.energy_cache_dir)
     seed_cache(cache)
     return cache
 
 
 @functools.lru_cache(maxsize=2)
-def calculator(model: str):
-    """One loaded potential per model and process (loading takes seconds; reuse is safe:
-    ASE calculators recompute whenever the atoms change)."""
+def calculator(model: str, checkpoint: Path | None = None, device: str | None = None):
+    """One loaded potential per model (and MatterSim checkpoint), device and process (loading
+    takes seconds; reuse is safe: ASE calculators recompute whenever the atoms change)."""
     from reconstruction.energy import get_calculator
 
-    return get_calculator(model)
+    return get_calculator(model, device, checkpoint=checkpoint)
 
 
 def predict_properties(
-    structure: Atoms, *, model: str | None = None, references: str | None = None, relax: bool = True
+    structure: Atoms,
+    *,
+    model: str | None = None,
+    references: str | None = None,
+    relax: bool = True,
+    settings: ScienceSettings = DEFAULT,
+    device: str | None = None,
 ) -> PropertiesOutcome:
     """Relax (unless ``relax`` is False) and score ``structure``.
 
@@ -71,6 +77,11 @@ def predict_properties(
         Reference scheme (default :data:`~reconstruction.energy.DEFAULT_SCHEME`).
     relax : bool
         Relax positions and in-plane cell first; False gives a single point.
+    settings : ScienceSettings
+        Reference cache, shared data, MatterSim checkpoint and threads (the caller's).
+    device : str, optional
+        Torch device of the potential ("cpu", "cuda", "cuda:1"); default CUDA when torch
+        sees one, else the CPU.
     """
     from reconstruction.energy import DEFAULT_MODEL, DEFAULT_SCHEME, predict_formation_energy
     from reconstruction.energy.errors import EnergyError
@@ -80,8 +91,10 @@ def predict_properties(
     args = {"model": model, "references": scheme, "relax": relax}
     try:
         res = predict_formation_energy(
-            structure, model=model, scheme=scheme, cache_dir=energy_cache_dir(),
-            calc=calculator(model), **({} if relax else {"max_steps": 0}),
+            structure, model=model, scheme=scheme, cache_dir=energy_cache_dir(settings),
+            calc=calculator(model, settings.mattersim_checkpoint, device),
+            checkpoint=settings.mattersim_checkpoint, data_dir=settings.shared_data_dir,
+            threads=settings.energy_threads, **({} if relax else {"max_steps": 0}),
         )  # fmt: skip
     except EnergyError as exc:
         return PropertiesOutcome(False, {"error": str(exc), "model": model}, str(exc), args)

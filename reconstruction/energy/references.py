@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reconstruction.data import monolayers_path, shared_data_dir
+
 from .backends import model_name_of
-from .dataset import load_labelled, shared_data_dir
+from .dataset import load_labelled
 from .errors import MissingReference
 from .fitting import cross_validated_ridge, fit_rows, prediction_errors
 
@@ -138,7 +140,8 @@ def _instance(calc: Calculator | Callable[[], Calculator]) -> Calculator:
 
 
 def mp_elemental_energies(path: Path | None = None) -> dict[str, float]:
-    """MP GGA (uncorrected PBE) energies of the elemental reference entries [eV/atom]."""
+    """MP GGA (uncorrected PBE) energies of the elemental reference entries [eV/atom]
+    (``path`` default: ``elemental_refs_mp.json`` of the shared data)."""
     data = json.loads((path or shared_data_dir() / "elemental_refs_mp.json").read_text())
     return {k: float(v) for k, v in data["energy_per_atom"].items()}
 
@@ -236,6 +239,7 @@ def fitted_references(
     cache_dir: Path,
     model: str | None = None,
     structures: Sequence[Atoms] | None = None,
+    data_dir: Path | None = None,
 ) -> ElementalReferences:
     """Chemical potentials fitted on the training split (cached; computed once per model).
 
@@ -252,6 +256,9 @@ def fitted_references(
         Model name (default: the one recorded on ``calc``).
     structures : sequence of ase.Atoms, optional
         Labelled training structures (default: the ``train`` half of the split).
+    data_dir : Path, optional
+        Shared data folder the default structures come from (default
+        :data:`reconstruction.settings.SHARED_DATA_DIR`).
     """
     name = model or model_name_of(calc)
     cached = load_cached(cache_dir, name, "fitted")
@@ -261,7 +268,9 @@ def fitted_references(
     if rows_path.is_file():
         rows = json.loads(rows_path.read_text())
     else:
-        rows = training_energies(_instance(calc), structures or load_labelled("train"))
+        if structures is None:
+            structures = load_labelled("train", path=monolayers_path(data_dir))
+        rows = training_energies(_instance(calc), structures)
         rows_path.parent.mkdir(parents=True, exist_ok=True)
         rows_path.write_text(json.dumps(rows) + "\n")
     refs = references_from_training(name, "fitted", rows)
@@ -295,9 +304,11 @@ def references_from_training(
     return ElementalReferences(model, scheme, {**prior, **mu}, details)
 
 
-def mp_references(model: str) -> ElementalReferences:
-    """MP PBE elemental energies used as the model's references (baseline, no calculation)."""
-    return ElementalReferences(model, "mp", mp_elemental_energies(), {"source": "MP GGA"})
+def mp_references(model: str, *, data_dir: Path | None = None) -> ElementalReferences:
+    """MP PBE elemental energies used as the model's references (baseline, no calculation);
+    ``data_dir``: the shared data folder (default: the one next to the repository)."""
+    energies = mp_elemental_energies(shared_data_dir(data_dir) / "elemental_refs_mp.json")
+    return ElementalReferences(model, "mp", energies, {"source": "MP GGA"})
 
 
 def get_references(
@@ -308,22 +319,26 @@ def get_references(
     elements: Iterable[str] = (),
     device: str | None = None,
     calc: Calculator | None = None,
+    checkpoint: Path | None = None,
+    data_dir: Path | None = None,
 ) -> ElementalReferences:
     """References of one model and scheme, from the cache or computed (and cached) once.
 
     The model is only loaded (unless ``calc`` is given) when something must be computed.
+    ``checkpoint``: MatterSim's weights; ``data_dir``: the shared data folder (training
+    structures, MP energies), as in :class:`reconstruction.settings.ScienceSettings`.
     """
     from .backends import get_calculator
 
     def factory() -> Calculator:
-        return calc or get_calculator(model, device)
+        return calc or get_calculator(model, device, checkpoint=checkpoint)
 
     if scheme == "elemental":
         return elemental_references(factory, elements, cache_dir=cache_dir, model=model)
     if scheme == "fitted":
-        return fitted_references(factory, cache_dir=cache_dir, model=model)
+        return fitted_references(factory, cache_dir=cache_dir, model=model, data_dir=data_dir)
     if scheme == "mp":
-        return mp_references(model)
+        return mp_references(model, data_dir=data_dir)
     if scheme == "fitted_relaxed":
         cached = load_cached(cache_dir, model, scheme)
         if cached is None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -132,6 +131,7 @@ def relax_2d(
     max_steps: int = 300,
     max_time_s: float = 60.0,
     limits: StabilityLimits | None = None,
+    threads: int = 1,
 ) -> RelaxResult:
     """Relax a monolayer's positions and in-plane cell with FIRE, keeping the vacuum.
 
@@ -149,6 +149,11 @@ def relax_2d(
         Wall-time budget [s], checked after every step.
     limits : StabilityLimits, optional
         What counts as a blow-up.
+    threads : int
+        Torch threads of the potential inside the relaxation (>= 1; the caller passes
+        ``ScienceSettings.energy_threads``). A monolayer cell is a graph of a few dozen
+        atoms: one thread evaluates SevenNet-0 on MoS2 in 0.1 s, while two threads on a busy
+        2-core machine took 0.3-7.8 s per call. Raise it for big cells on an idle machine.
 
     Returns
     -------
@@ -158,26 +163,11 @@ def relax_2d(
     """
     if fmax <= 0 or max_steps < 0 or max_time_s <= 0:
         raise ValueError("fmax and max_time_s must be > 0 and max_steps >= 0")
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
     limits = limits or StabilityLimits()
-    with single_threaded_blas(), torch_threads(energy_threads()):
+    with single_threaded_blas(), torch_threads(threads):
         return _relax(atoms, calc, fmax, max_steps, max_time_s, limits)
-
-
-def energy_threads() -> int:
-    """Torch threads for a potential: ``AUTOMAT_ENERGY_THREADS``, default 1.
-
-    A monolayer cell is a graph of a few dozen atoms: one thread evaluates SevenNet-0 on
-    MoS2 in 0.1 s, while two threads on a busy 2-core machine took 0.3-7.8 s per call
-    (threads spinning against the other workers). Raise it for big cells on an idle machine.
-    """
-    raw = os.environ.get("AUTOMAT_ENERGY_THREADS", "1")
-    try:
-        n = int(raw)
-    except ValueError:
-        raise ValueError(f"AUTOMAT_ENERGY_THREADS must be a whole number, got {raw!r}") from None
-    if n < 1:
-        raise ValueError(f"AUTOMAT_ENERGY_THREADS must be at least 1, got {n}")
-    return n
 
 
 @contextlib.contextmanager

@@ -6,8 +6,10 @@ where there is one, what to do about it. The web layer shows ``str(error)`` as i
 
 from __future__ import annotations
 
+from reconstruction.errors import ScienceError
 
-class IngestError(Exception):
+
+class IngestError(ScienceError):
     """Base class: the file cannot be turned into a 2D micrograph."""
 
 

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from reconstruction.errors import ScienceError
 from reconstruction.records import check_keys
 
 MODES = ("idpc", "haadf", "abf")
 
 
-class SimulationError(ValueError):
+class SimulationError(ScienceError, ValueError):
     """The simulation cannot be run as asked (bad condition, unsupported structure)."""
 
 

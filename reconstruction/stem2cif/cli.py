@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from reconstruction.settings import DEFAULT, ScienceSettings
+
 PROG = "automat reconstruct"
 
 
@@ -83,12 +85,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``reconstruct`` on the ``automat`` command's subparsers (``func=run``)."""
     parser = sub.add_parser("reconstruct", help="one micrograph to a CIF (no database)")
     add_arguments(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, science=DEFAULT)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
+def main(argv: list[str] | None = None, *, settings: ScienceSettings = DEFAULT) -> int:
+    """Run the command with the caller's ``settings``; returns the exit status."""
     args = build_parser().parse_args(argv)
+    args.science = settings
     return run(args)
 
 
@@ -138,8 +141,9 @@ def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]
     from reconstruction.energy.properties import predict_properties as predict
 
     out = predict(
-        structure, model=args.energy_model, references=args.references, relax=not args.no_relax
-    )
+        structure, model=args.energy_model, references=args.references,
+        relax=not args.no_relax, settings=args.science,
+    )  # fmt: skip
     return out.energy, _step(out.args, out.ok, out.summary)
 
 
@@ -166,8 +170,8 @@ def _run_agent(args: argparse.Namespace, out: Path) -> int:
         micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
         elements=args.elements, mode=args.mode,
         policy=RulesPolicy(RulesConfig(predict_properties=not args.no_energy)),
-        retriever=shipped_retriever(), artifacts_dir=out / "steps",
-        energy_model=args.energy_model, relax=not args.no_relax,
+        retriever=shipped_retriever(args.science.templates_dump), artifacts_dir=out / "steps",
+        energy_model=args.energy_model, relax=not args.no_relax, settings=args.science,
     )  # fmt: skip
     payload = result.as_dict()
     (out / "result.json").write_text(json.dumps(payload, indent=2, default=str))
@@ -207,19 +211,20 @@ def _read(args: argparse.Namespace):
         note = f" ({micrograph.calibration.note})" if micrograph.calibration.note else ""
         raise ImplausiblePixelSize(
             f"{args.image} carries no pixel size{note}: pass --pixel-size in Å per pixel"
-            + _suggestions(micrograph.data, args.elements, args.mode)
+            + _suggestions(micrograph.data, args.elements, args.mode, args.science.templates_dump)
         )
     return micrograph
 
 
-def _suggestions(image, elements: str | None, mode: str) -> str:
-    """What the lattices of the shipped library's monolayers of ``elements`` say the pixel
-    size is (as the portal's sample page offers), as a sentence; "" when nothing fits."""
+def _suggestions(image, elements: str | None, mode: str, dump: Path | None = None) -> str:
+    """What the lattices of the library's (``dump``, default the shipped one) monolayers of
+    ``elements`` say the pixel size is (as the portal's sample page offers), as a sentence;
+    "" when nothing fits."""
     from reconstruction.agent.tools.match import shipped_retriever
     from reconstruction.stem2cif.suggest import suggest_pixel_sizes, template_cells
 
     try:
-        known = template_cells(shipped_retriever().with_elements(elements.split(",")))
+        known = template_cells(shipped_retriever(dump).with_elements(elements.split(",")))
     except (AttributeError, LookupError, ValueError, OSError):  # no elements, no library
         return ""
     found = suggest_pixel_sizes(image, known, mode=mode, limit=3)
@@ -242,7 +247,7 @@ def _reconstruct(args: argparse.Namespace, micrograph):
         from reconstruction.descriptors import ArrayRetriever
         from reconstruction.stem2cif.prior import candidate_priors, retrieve_prior
 
-        retriever = ArrayRetriever.from_dump(args.templates or None)
+        retriever = ArrayRetriever.from_dump(args.templates or args.science.templates_dump)
         excluded = [i for i in getattr(args, "exclude_templates", "").split(",") if i]
         if excluded:
             retriever = retriever.without(excluded)

@@ -17,7 +17,8 @@ def test_it_runs_a_task_through_a_real_worker(kind, broker_url, celery_worker_pr
     worker = celery_worker_process(url, name=f"broker-{kind}")
     sender = Celery("automat-test-sender", broker=url)
     sender.conf.broker_connection_retry_on_startup = True
-    sender.send_task("worker.tasks.heartbeat")
+    # A bare app knows no routes: name the queue (a worker listens on "cpu" and "gpu").
+    sender.send_task("worker.tasks.heartbeat", queue="cpu")
 
     def beat_recorded():
         """the worker wrote its heartbeat row"""

@@ -14,9 +14,10 @@ from typing import Any, ClassVar
 
 from reconstruction.agent.state import AgentState
 from reconstruction.agent.tools.schema import SchemaError, validate
+from reconstruction.errors import ScienceError
 
 
-class ToolError(Exception):
+class ToolError(ScienceError):
     """A tool could not do what it was asked; the message says why."""
 
 

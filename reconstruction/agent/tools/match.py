@@ -3,6 +3,7 @@ with the given elements (the retriever is handed in by the caller)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from reconstruction.agent.state import AgentState
@@ -64,12 +65,13 @@ class MatchTemplatesTool(Tool):
         return ToolOutput(summary, {"matches": listed, "lattice": descriptor.lattice})
 
 
-def shipped_retriever():
-    """The shipped template library dump searched in memory, or None when it is not built
-    (the web app hands in its pgvector retriever instead)."""
+def shipped_retriever(path: Path | None = None):
+    """A template library dump searched in memory (``path``, default the shipped one, e.g.
+    ``ScienceSettings.templates_dump``), or None when it is not built (the web app hands in
+    its pgvector retriever instead)."""
     try:
         from reconstruction.descriptors import ArrayRetriever
 
-        return ArrayRetriever.from_dump()
+        return ArrayRetriever.from_dump(path)
     except (ImportError, FileNotFoundError):
         return None

@@ -43,6 +43,7 @@ class PredictPropertiesTool(Tool):
             model=args["model"] or state.energy_model,
             references=args["references"],
             relax=relax,
+            settings=state.settings,
         )
         if not out.ok:
             raise ToolError(out.summary)

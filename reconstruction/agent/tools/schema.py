@@ -12,8 +12,10 @@ import copy
 import math
 from typing import Any
 
+from reconstruction.errors import ScienceError
 
-class SchemaError(ValueError):
+
+class SchemaError(ScienceError, ValueError):
     """Arguments do not satisfy a tool's schema; the message names the argument."""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from automat_web.env import science_settings
 from reconstruction.simulate.config import MODES
 from templates_lib import services
 from templates_lib.builder import build_records, load_source
@@ -23,7 +24,8 @@ class Command(BaseCommand):
             "--source",
             type=Path,
             default=None,
-            help="extxyz/CIF file (default: ../shared/data/monolayers.extxyz)",
+            help="extxyz/CIF file (default: monolayers.extxyz of the shared data, "
+            "AUTOMAT_SHARED_DATA or ../shared/data)",
         )
         parser.add_argument("--limit", type=int, default=None, help="first N structures only")
         parser.add_argument("--workers", type=int, default=2)
@@ -41,7 +43,8 @@ class Command(BaseCommand):
         if unknown or not chosen:
             raise CommandError(f"--modes: unknown {unknown or modes!r}; choose from {MODES}")
         try:
-            structures = load_source(source, limit=limit)
+            data_dir = science_settings().shared_data_dir
+            structures = load_source(source, limit=limit, data_dir=data_dir)
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         for mode in chosen:

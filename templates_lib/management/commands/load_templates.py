@@ -7,13 +7,17 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from automat_web.env import science_settings
 from reconstruction.descriptors.library import dump_modes
 from templates_lib import services
 from templates_lib.models import Template
 
 
 class Command(BaseCommand):
-    help = "Load the shipped template library dump (templates_lib/data/templates.npz)."
+    help = (
+        "Load the template library dump (AUTOMAT_TEMPLATES_DUMP, default the shipped "
+        "templates_lib/data/templates.npz)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path", nargs="?", type=Path, default=None)
@@ -22,6 +26,7 @@ class Command(BaseCommand):
                                  "the dump has")  # fmt: skip
 
     def handle(self, *args, path, if_needed, **options) -> None:
+        path = path or science_settings().templates_dump
         if if_needed and Template.objects.exists():
             try:
                 wanted = set(dump_modes(path))

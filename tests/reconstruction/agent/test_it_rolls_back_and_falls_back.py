@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reconstruction.agent import Action, Finish, run_agent
 from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+from reconstruction.settings import ScienceSettings
 
 from .images import PIXEL_SIZE_A, mo_s_retriever, simulated
 
@@ -47,14 +48,14 @@ def test_rollback_restores_the_structure_and_its_check(tmp_path):
     assert result.energy is None  # no predict_properties was asked for
 
 
-def test_rules_retry_fall_back_and_keep_the_best_check(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+def test_rules_retry_fall_back_and_keep_the_best_check(tmp_path):
+    science = ScienceSettings(energy_cache_dir=tmp_path / "refs")
     # A threshold no reconstruction reaches: every attempt is tried.
     policy = RulesPolicy(RulesConfig(min_score=0.999, denoise_method="nlm"))
     result = run_agent(
         simulated("c2dm-MoS2-H", rotation_deg=71.0).image, pixel_size_A=PIXEL_SIZE_A,
         elements="Mo,S", policy=policy, retriever=mo_s_retriever(), artifacts_dir=tmp_path,
-        relax=False,
+        relax=False, settings=science,
     )  # fmt: skip
     assert result.status == "succeeded", result.error
     tools = [s.tool for s in result.steps]

@@ -8,16 +8,17 @@ from pathlib import Path
 import numpy as np
 
 from reconstruction.agent import AgentResult, StepRecord, run_agent
+from reconstruction.settings import ScienceSettings
 
 from .images import PIXEL_SIZE_A, simulated
 
 
-def test_it_reaches_a_structure_and_an_energy(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+def test_it_reaches_a_structure_and_an_energy(tmp_path):
+    science = ScienceSettings(energy_cache_dir=tmp_path / "refs")
     seen: list[StepRecord] = []
     result = run_agent(
         simulated().image, pixel_size_A=PIXEL_SIZE_A, elements=["Mo", "S"],
-        artifacts_dir=tmp_path / "art", on_step=seen.append, relax=False,
+        artifacts_dir=tmp_path / "art", on_step=seen.append, relax=False, settings=science,
     )  # fmt: skip
     assert result.status == "succeeded", result.error
     assert result.policy == "rules"

@@ -13,6 +13,7 @@ from reconstruction.bench.run import run
 from reconstruction.bench.score import score
 from reconstruction.data import load_monolayers
 from reconstruction.io import read_micrograph
+from reconstruction.settings import ScienceSettings
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +99,19 @@ def test_it_counts_an_unreadable_structure_as_failed(tiny_set: Path, tmp_path: P
     assert overall["n_failed"] == 1 and overall["ss_percent"] == pytest.approx(200 / 3)
 
 
-def test_it_scores_the_oracles_energy_against_dft(tmp_path: Path, monkeypatch) -> None:
+def test_it_scores_the_oracles_energy_against_dft(tmp_path: Path) -> None:
     from reconstruction.bench.build import build_sample
     from reconstruction.bench.dataset import SampleSpec
 
-    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
     spec = SampleSpec(
         sample_id="0000-c2dm-MoS2-H", structure_id="c2dm-MoS2-H", tier=2,
         dose_e_per_A2=3e4, rotation_deg=0.0, pixel_size_A=0.1, shape_px=256,
         mode="idpc", simulator="fast", seed=1,
     )  # fmt: skip
     build_sample(spec, tmp_path / "set")
-    run(tmp_path / "set", tmp_path / "out", method="oracle", workers=1, progress=False)
+    science = ScienceSettings(energy_cache_dir=tmp_path / "refs")
+    run(tmp_path / "set", tmp_path / "out", method="oracle", workers=1, progress=False,
+        settings=science)  # fmt: skip
     row = score(tmp_path / "set", tmp_path / "out")["table"]["2"]
     assert row["n_energy"] == 1
     # SevenNet-0 (fitted references) on relaxed 2H-MoS2 vs C2DM's -0.842 eV/atom.

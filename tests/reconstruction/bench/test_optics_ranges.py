@@ -29,7 +29,7 @@ def structures() -> list:
 @pytest.fixture
 def few(structures, monkeypatch) -> list:
     """``build`` selects from ``structures``."""
-    monkeypatch.setattr("reconstruction.bench.build.load_monolayers", lambda: structures)
+    monkeypatch.setattr("reconstruction.bench.build.load_monolayers", lambda path=None: structures)
     return structures
 
 

@@ -39,9 +39,12 @@ def test_it_gives_a_finite_sevennet_energy_offline(monkeypatch):
     assert np.isfinite(forces).all()
 
 
-def test_it_refuses_mattersim_without_a_checkpoint(monkeypatch, tmp_path):
-    monkeypatch.setenv(MATTERSIM_CHECKPOINT_ENV, str(tmp_path / "missing.pth"))
+def test_it_refuses_mattersim_without_a_checkpoint(tmp_path):
+    missing = tmp_path / "missing.pth"
+    assert "mattersim" not in available_models(missing)
     assert "mattersim" not in available_models()
+    with pytest.raises(CheckpointNotFound, match=MATTERSIM_CHECKPOINT_ENV):
+        get_calculator("mattersim", "cpu", checkpoint=missing)
     with pytest.raises(CheckpointNotFound, match=MATTERSIM_CHECKPOINT_ENV):
         get_calculator("mattersim", "cpu")
 
@@ -55,11 +58,10 @@ def test_it_loads_a_mattersim_checkpoint_without_touching_home(monkeypatch, tmp_
     path = tmp_path / "random_mattersim.pth"
     checkpoint = {"model_name": "m3gnet", "model": model.state_dict()}
     torch.save({**checkpoint, "model_args": model.get_model_args()}, path)
-    monkeypatch.setenv(MATTERSIM_CHECKPOINT_ENV, str(path))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     with no_network(monkeypatch), one_torch_thread():
-        assert "mattersim" in available_models()
-        calc = get_calculator("mattersim", "cpu")
+        assert "mattersim" in available_models(path)
+        calc = get_calculator("mattersim", "cpu", checkpoint=path)
         atoms = mx2("MoS2", vacuum=8.0)
         atoms.calc = calc
         energy = atoms.get_potential_energy()

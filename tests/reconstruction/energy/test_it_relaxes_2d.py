@@ -95,7 +95,7 @@ class _ThreadsSeen(EMT):
         super().calculate(*args, **kwargs)
 
 
-def test_it_runs_the_potential_on_the_configured_torch_threads(monkeypatch):
+def test_it_runs_the_potential_on_the_configured_torch_threads():
     import torch
 
     before = torch.get_num_threads()
@@ -104,16 +104,14 @@ def test_it_runs_the_potential_on_the_configured_torch_threads(monkeypatch):
     assert set(calc.threads) == {1}  # the default: one thread per worker process
     assert torch.get_num_threads() == before  # restored afterwards
 
-    monkeypatch.setenv("AUTOMAT_ENERGY_THREADS", "2")
     calc = _ThreadsSeen()
-    relax_2d(strained_cu_bilayer(0.03), calc, max_steps=3)
+    relax_2d(strained_cu_bilayer(0.03), calc, max_steps=3, threads=2)
     assert set(calc.threads) == {2}
 
 
-def test_it_rejects_a_bad_thread_count(monkeypatch):
+def test_it_rejects_a_bad_thread_count():
     import pytest
 
-    for bad in ("0", "two"):
-        monkeypatch.setenv("AUTOMAT_ENERGY_THREADS", bad)
-        with pytest.raises(ValueError, match="AUTOMAT_ENERGY_THREADS"):
-            relax_2d(strained_cu_bilayer(0.03), EMT(), max_steps=1)
+    for bad in (0, "two", 1.5):
+        with pytest.raises(ValueError, match="threads"):
+            relax_2d(strained_cu_bilayer(0.03), EMT(), max_steps=1, threads=bad)

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import tifffile
 
+from reconstruction.settings import ScienceSettings
 from reconstruction.stem2cif.cli import main
 
 from .structures import simulated
@@ -86,11 +87,12 @@ def test_the_mode_defaults_to_what_the_file_calls_its_signal(tmp_path):
     assert args.mode == "abf"
 
 
-def test_it_relaxes_and_reports_the_formation_energy(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+def test_it_relaxes_and_reports_the_formation_energy(tmp_path):
+    science = ScienceSettings(energy_cache_dir=tmp_path / "refs")
     image = _tiff(tmp_path, simulated("MoS2", rotation_deg=12.0).image)
     out = tmp_path / "out"
-    assert main([image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out)]) == 0
+    args = [image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out)]
+    assert main(args, settings=science) == 0
     result = json.loads((out / "result.json").read_text())
     energy = result["energy"]
     # DFT (C2DM, PBE): -0.842 eV/atom; SevenNet-0 with fitted references is within 0.2.
@@ -100,12 +102,12 @@ def test_it_relaxes_and_reports_the_formation_energy(tmp_path, monkeypatch):
     assert result["timings_s"]["predict_properties"] > 0
 
 
-def test_it_scores_without_relaxing_when_asked(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOMAT_ENERGY_CACHE", str(tmp_path / "refs"))
+def test_it_scores_without_relaxing_when_asked(tmp_path):
+    science = ScienceSettings(energy_cache_dir=tmp_path / "refs")
     image = _tiff(tmp_path, simulated("MoS2").image)
     out = tmp_path / "out"
     args = [image, "--elements", "Mo,S", "--pixel-size", "0.1", "--out", str(out), "--no-relax"]
-    assert main(args) == 0
+    assert main(args, settings=science) == 0
     energy = json.loads((out / "result.json").read_text())["energy"]
     assert energy["relaxed"] is False and isinstance(energy["formation_energy_per_atom"], float)
 

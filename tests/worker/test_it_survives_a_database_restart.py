@@ -1,0 +1,56 @@
+"""PostgreSQL restarts while a run is in flight and others are queued: every run still
+finishes, each exactly once. The run in flight loses its connection at its next write; its
+task is retried (worker/tasks.py) and the retry claims the run as a new attempt."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+
+from automat_web.runs.models import Run
+from automat_web.structures.models import Structure
+from tests.plugins import embedded_db
+
+from .conftest import agent_events, wait_for_db
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+RUNS = 3
+
+
+def test_it_loses_no_run_when_postgresql_restarts(
+    private_redis, portal_broker, stub_worker, queue_runs
+) -> None:
+    server = embedded_db._server
+    if server is None:
+        pytest.skip("the suite runs on an outside PostgreSQL (DATABASE_URL): not ours to restart")
+    portal_broker(private_redis.url)
+    worker, agent_log = stub_worker(private_redis.url, "fault-db", seconds=4.0)
+    runs = queue_runs(RUNS)
+
+    def first_in_flight():
+        """the stub agent started the first run"""
+        assert worker.poll() is None, "the worker died (see test-artifacts/)"
+        return agent_events(agent_log)[(runs[0].pk, "start")]
+
+    wait_for_db(first_in_flight, timeout=60)
+    connections.close_all()
+    server.stop()  # a fast shutdown: every session is cut, as in a restart or failover
+    server.start()
+
+    def all_finished():
+        """every run finished (see test-artifacts/worker-fault-db.log)"""
+        assert worker.poll() is None, "the worker died (see test-artifacts/)"
+        return not Run.objects.filter(pk__in=[r.pk for r in runs]).active().exists()
+
+    wait_for_db(all_finished, timeout=90)
+    events = agent_events(agent_log)
+    for run in runs:
+        run.refresh_from_db()
+        assert run.status == "succeeded", (run.pk, run.error)
+        assert Structure.objects.filter(run=run).count() == 1
+        assert events[(run.pk, "end")] == 1, events  # finished once: the cut attempt did not
+        assert events[(run.pk, "start")] == run.attempts, events
+    assert runs[0].attempts == 2  # the attempt in flight was cut, the retry finished it
+    log = (embedded_db.ROOT / "test-artifacts" / "worker-fault-db.log").read_text()
+    assert "Retry in" in log
