@@ -5,4 +5,9 @@ from automat_web.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("labs/", views.lab_list, name="labs"),
+    path("labs/<int:pk>/", views.lab_detail, name="lab"),
+    path("labs/<int:pk>/members/", views.add_member, name="add_member"),
+    path("labs/<int:pk>/members/<int:user_pk>/remove/", views.remove_member, name="remove_member"),
+    path("labs/<int:pk>/members/<int:user_pk>/roles/", views.set_role, name="set_role"),
 ]

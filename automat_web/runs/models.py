@@ -15,14 +15,18 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.urls import reverse
 
-from automat_web.accounts.groups import lab_groups
 from automat_web.samples.models import Sample, blob_store
 
 
 class RunQuerySet(models.QuerySet["Run"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> RunQuerySet:
-        """Runs of samples in the lab groups of ``user`` (none for anonymous users)."""
-        return self.filter(sample__group__in=lab_groups(user))
+        """Runs of the samples ``user`` may see (``Sample.objects.visible_to``: their lab
+        groups', shared with them, public); none for anonymous users."""
+        return self.filter(sample__in=Sample.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> RunQuerySet:
+        """Runs ``user`` may start, cancel or rerun: those of their own lab groups' samples."""
+        return self.filter(sample__in=Sample.objects.editable_by(user).values("pk"))
 
     def active(self) -> RunQuerySet:
         return self.filter(status__in=Run.ACTIVE)

@@ -1,5 +1,7 @@
 """Run pages: the run panel (polled by htmx while the run is going), start, cancel, rerun,
 artifact downloads. Everything is fetched through ``visible_to``: another lab's run is a 404.
+A run of a sample shared with the user's lab (or public) is read-only: starting, cancelling
+and rerunning it is a 403 (``samples.access.require_change``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ from django.views.decorators.http import require_POST
 from automat_web.accounts.tokens import login_or_token_required
 from automat_web.runs import services
 from automat_web.runs.models import Run, StepArtifact
+from automat_web.samples.access import require_change
 from automat_web.samples.models import Sample
 
 
 def _visible(request: HttpRequest, pk: int) -> Run:
     return get_object_or_404(Run.objects.visible_to(request.user).select_related("sample"), pk=pk)
+
+
+def _changeable(request: HttpRequest, pk: int) -> Run:
+    """The run, if ``request.user`` may act on it: 404 if they cannot see it, else 403."""
+    run = _visible(request, pk)
+    require_change(request.user, run.sample)
+    return run
 
 
 def _panel(request: HttpRequest, run: Run, *, status: int = 200) -> HttpResponse:
@@ -35,7 +45,10 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def start(request: HttpRequest, sample_pk: int) -> HttpResponse:
-    sample = get_object_or_404(Sample.objects.visible_to(request.user), pk=sample_pk)
+    sample = get_object_or_404(
+        Sample.objects.visible_to(request.user).select_related("group"), pk=sample_pk
+    )
+    require_change(request.user, sample)
     try:
         run = services.create_run(
             sample, request.POST.get("policy", "rules"), requested_by=request.user
@@ -50,7 +63,7 @@ def start(request: HttpRequest, sample_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _visible(request, pk)
+    run = _changeable(request, pk)
     try:
         run = services.cancel(run)
     except services.RunRejected as exc:
@@ -61,7 +74,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def rerun(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _visible(request, pk)
+    run = _changeable(request, pk)
     try:
         run = services.rerun(run, requested_by=request.user)
     except services.RunRejected as exc:

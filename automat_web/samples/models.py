@@ -1,4 +1,5 @@
-"""Micrographs (one per distinct file) and samples (a user's upload of one, in a lab group)."""
+"""Micrographs (one per distinct file) and samples (a user's upload of one, in a lab group),
+and who else may see a sample: labs it is shared with, or everyone when public."""
 
 from __future__ import annotations
 
@@ -67,7 +68,20 @@ _READY = Q(
 
 class SampleQuerySet(models.QuerySet["Sample"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> SampleQuerySet:
-        """The samples of the lab groups ``user`` belongs to (none for anonymous users)."""
+        """The samples ``user`` may see (none for anonymous users): those of their lab
+        groups, those shared with one of their lab groups, and public ones.
+
+        The one rule of read access: runs, structures and every file of a sample follow it.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        labs = lab_groups(user)
+        shared = SampleShare.objects.filter(group__in=labs).values("sample_id")
+        return self.filter(Q(group__in=labs) | Q(pk__in=shared) | Q(is_public=True))
+
+    def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> SampleQuerySet:
+        """The samples ``user`` may change (calibrate, process, rerun, ...): those of their
+        own lab groups only. A shared or public sample is read-only to everyone else."""
         return self.filter(group__in=lab_groups(user))
 
     def needing_input(self) -> SampleQuerySet:
@@ -119,6 +133,9 @@ class Sample(models.Model):
     thumbnail_sha256 = models.CharField(max_length=64, blank=True)
     height_px = models.PositiveIntegerField(null=True, blank=True)
     width_px = models.PositiveIntegerField(null=True, blank=True)
+    is_public = models.BooleanField(
+        default=False, help_text="Visible read-only to every logged-in user."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -204,3 +221,24 @@ class Sample(models.Model):
         if not self.thumbnail_sha256:
             return None
         return blob_store().path(self.thumbnail_sha256, THUMBNAIL_SUFFIX)
+
+
+class SampleShare(models.Model):
+    """Read access to a sample for the members of another lab group (they see it, its
+    runs, files and structures; only the sample's own lab changes it)."""
+
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="shares")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="shared_samples")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sample", "group__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "group"], name="samples_share_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"sample {self.sample_id} shared with {self.group_id}"

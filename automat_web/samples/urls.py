@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/calibration/", views.calibration, name="calibration"),
     path("<int:pk>/signal/", views.signal, name="signal"),
     path("<int:pk>/mode/", views.imaging_mode, name="mode"),
+    path("<int:pk>/sharing/", views.share, name="sharing"),
     path("<int:pk>/thumbnail.png", views.thumbnail, name="thumbnail"),
     path("<int:pk>/original", views.original, name="original"),
     path("<int:pk>/working.npy", views.working, name="working"),

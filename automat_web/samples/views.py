@@ -1,7 +1,9 @@
 """Sample pages: list, upload, detail, calibration and signal choice, file downloads.
 
 Every view fetches through ``Sample.objects.visible_to(user)``: a sample of another lab
-group is a 404, never a 403, so its existence does not leak.
+group is a 404, never a 403, so its existence does not leak. A sample shared with the
+user's lab (or public) is read-only: the views that change it answer 403
+(``access.require_change``); sharing it is for its owner and its lab's admins.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +24,7 @@ from automat_web.accounts.tokens import login_or_token_required
 from automat_web.runs import bundle
 from automat_web.runs import compare as comparison
 from automat_web.runs.filters import filter_samples
-from automat_web.samples import services
+from automat_web.samples import access, services, sharing
 from automat_web.samples.forms import ModeForm, PixelSizeForm, SignalForm, UploadForm
 from automat_web.samples.models import Sample
 
@@ -31,6 +34,13 @@ def _visible(request: HttpRequest, pk: int) -> Sample:
         Sample.objects.visible_to(request.user).select_related("micrograph", "owner", "group"),
         pk=pk,
     )
+
+
+def _changeable(request: HttpRequest, pk: int) -> Sample:
+    """The sample, if ``request.user`` may change it: 404 if they cannot see it, else 403."""
+    sample = _visible(request, pk)
+    access.require_change(request.user, sample)
+    return sample
 
 
 @login_required
@@ -103,7 +113,7 @@ def _ingest(request: HttpRequest, form: UploadForm) -> services.UploadOutcome | 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     sample = _visible(request, pk)
-    context = _detail_context(sample)
+    context = _detail_context(sample, user=request.user)
     # ?run=<id> shows that run's panel instead of the latest (the run history's links).
     chosen = request.GET.get("run", "")
     if chosen.isdigit():
@@ -148,9 +158,10 @@ def provenance_zip(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-def _detail_context(sample: Sample, **forms) -> dict:
+def _detail_context(sample: Sample, *, user, **forms) -> dict:
     info = sample.micrograph.info
     return {
+        **_sharing_context(sample, user),
         "sample": sample,
         "info": info,
         "runs": sample.runs.select_related("sample", "structure"),
@@ -175,7 +186,7 @@ def _detail_context(sample: Sample, **forms) -> dict:
 @login_required
 @require_POST
 def calibration(request: HttpRequest, pk: int) -> HttpResponse:
-    sample = _visible(request, pk)
+    sample = _changeable(request, pk)
     form = PixelSizeForm(request.POST)
     status = 200
     if form.is_valid():
@@ -190,7 +201,7 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         status = 400
-    context = _detail_context(sample, pixel_form=form)
+    context = _detail_context(sample, user=request.user, pixel_form=form)
     if request.htmx:
         return render(request, "samples/_calibration.html", context, status=status)
     return (
@@ -203,7 +214,7 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def imaging_mode(request: HttpRequest, pk: int) -> HttpResponse:
-    sample = _visible(request, pk)
+    sample = _changeable(request, pk)
     form = ModeForm(request.POST)
     if form.is_valid():
         try:
@@ -212,14 +223,14 @@ def imaging_mode(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(sample)
         except services.UploadRejected as exc:
             form.add_error("mode", str(exc))
-    context = _detail_context(sample, mode_form=form)
+    context = _detail_context(sample, user=request.user, mode_form=form)
     return render(request, "samples/detail.html", context, status=400)
 
 
 @login_required
 @require_POST
 def signal(request: HttpRequest, pk: int) -> HttpResponse:
-    sample = _visible(request, pk)
+    sample = _changeable(request, pk)
     form = SignalForm(request.POST, signals=sample.micrograph.info.signals)
     if form.is_valid():
         try:
@@ -228,8 +239,52 @@ def signal(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(sample)
         except services.UploadRejected as exc:
             form.add_error(None, str(exc))
-    context = _detail_context(sample, signal_form=form)
+    context = _detail_context(sample, user=request.user, signal_form=form)
     return render(request, "samples/detail.html", context, status=400)
+
+
+def _sharing_context(sample: Sample, user) -> dict:
+    """Who else sees the sample, and the sharing forms for those who may use them."""
+    can_change = access.can_change(user, sample)
+    can_share = can_change and access.can_share(user, sample)
+    context = {"can_change": can_change, "can_share": can_share}
+    if can_change:
+        context["shared_with"] = sharing.shared_with(sample)
+    if can_share:
+        context["share_choices"] = Group.objects.exclude(pk=sample.group_id).exclude(
+            pk__in=context["shared_with"].values("pk")
+        )
+    return context
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST ``action`` = share or unshare (with ``group``: a lab id), public or private."""
+    sample = _visible(request, pk)
+    sharing.require_sharer(request.user, sample)  # 403 for others who can see it
+    action = request.POST.get("action", "")
+    try:
+        if action in ("share", "unshare"):
+            group = sharing.find_lab(request.POST.get("group", ""))
+            if action == "share":
+                sharing.share(sample, group, by=request.user)
+                messages.success(request, f"Shared read-only with {group.name}.")
+            elif sharing.unshare(sample, group, by=request.user):
+                messages.success(request, f"{group.name} no longer sees this sample.")
+        elif action in ("public", "private"):
+            sharing.set_public(sample, action == "public", by=request.user)
+            messages.success(
+                request,
+                "Public: every logged-in user sees it (read-only)."
+                if action == "public"
+                else "Private: only its lab and the labs it is shared with see it.",
+            )
+        else:
+            return HttpResponse("unknown action", status=400)
+    except sharing.SharingError as exc:
+        messages.error(request, str(exc))
+    return redirect(sample)
 
 
 def _file(path: Path | None, *, filename: str, content_type: str, attachment: bool):

@@ -1,8 +1,8 @@
 """The curator role: per lab group, the members who may review and correct its structures.
 
 A role counts only while its holder is still in the group, so removing someone from a lab
-also ends their curation there. The management command ``curators`` and the tests call
-these helpers; there is no page for them yet.
+also ends their curation there. The Labs page and API (``automat_web.accounts.labs``) and
+the management command ``curators`` call these helpers.
 """
 
 from __future__ import annotations

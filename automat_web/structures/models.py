@@ -18,14 +18,18 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db import models
 from django.urls import reverse
 
-from automat_web.accounts.groups import lab_groups
 from automat_web.runs.models import Run
+from automat_web.samples.models import Sample
 
 
 class StructureQuerySet(models.QuerySet["Structure"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> StructureQuerySet:
-        """Structures (every version) of samples in the lab groups of ``user``."""
-        return self.filter(origin_run__sample__group__in=lab_groups(user))
+        """Structures (every version) of the samples ``user`` may see
+        (``Sample.objects.visible_to``: their lab groups', shared with them, public).
+
+        Curating them stays with the curators of the sample's own lab (``curators.py``).
+        """
+        return self.filter(origin_run__sample__in=Sample.objects.visible_to(user).values("pk"))
 
 
 class Structure(models.Model):

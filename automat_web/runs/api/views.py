@@ -1,4 +1,8 @@
-"""REST API for runs: the same services as the pages, filtered by the user's lab groups."""
+"""REST API for runs: the same services as the pages, filtered by the user's lab groups.
+
+Runs of samples shared with the caller's lab (or public) are listed and readable; starting,
+cancelling or rerunning them is a 403, as on the pages.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,13 @@ from rest_framework.response import Response
 from automat_web.runs import services
 from automat_web.runs.api.serializers import RunCreateSerializer, RunFilterSerializer, RunSerializer
 from automat_web.runs.models import Run
+from automat_web.samples.access import require_change
 from automat_web.samples.api.params import id_param
 from automat_web.samples.models import Sample
 
 INVALID = OpenApiResponse(description="Refused: a list of messages per field.")
+READ_ONLY = OpenApiResponse(description="The sample is shared read-only with the caller's lab.")
+NOT_FOUND = OpenApiResponse(description="No such run among those the caller may see.")
 
 
 @extend_schema_view(list=extend_schema(parameters=[RunFilterSerializer]))
@@ -36,7 +43,9 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             runs = runs.filter(status=params["status"])
         return runs
 
-    @extend_schema(request=RunCreateSerializer, responses={201: RunSerializer, 400: INVALID})
+    @extend_schema(
+        request=RunCreateSerializer, responses={201: RunSerializer, 400: INVALID, 403: READ_ONLY}
+    )
     def create(self, request: Request) -> Response:
         entered = RunCreateSerializer(data=request.data)
         entered.is_valid(raise_exception=True)
@@ -47,6 +56,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         )
         if sample is None:
             raise ValidationError({"sample": ["no such sample in your lab groups"]})
+        require_change(request.user, sample)
         try:
             run = services.create_run(
                 sample, entered.validated_data["policy"], requested_by=request.user
@@ -56,20 +66,32 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         body = RunSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: RunSerializer, 400: INVALID})
+    def _changeable(self) -> Run:
+        """The run, if the caller may act on it: 404 if they cannot see it, else 403."""
+        run = self.get_object()
+        require_change(self.request.user, run.sample)
+        return run
+
+    @extend_schema(
+        request=None,
+        responses={200: RunSerializer, 400: INVALID, 403: READ_ONLY, 404: NOT_FOUND},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         try:
-            run = services.cancel(self.get_object())
+            run = services.cancel(self._changeable())
         except services.RunRejected as exc:
             raise ValidationError({"status": [str(exc)]}) from None
         return Response(RunSerializer(run, context={"request": request}).data)
 
-    @extend_schema(request=None, responses={201: RunSerializer, 400: INVALID})
+    @extend_schema(
+        request=None,
+        responses={201: RunSerializer, 400: INVALID, 403: READ_ONLY, 404: NOT_FOUND},
+    )
     @action(detail=True, methods=["post"])
     def rerun(self, request: Request, pk: str | None = None) -> Response:
         try:
-            run = services.rerun(self.get_object(), requested_by=request.user)
+            run = services.rerun(self._changeable(), requested_by=request.user)
         except services.RunRejected as exc:
             raise ValidationError({"status": [str(exc)]}) from None
         body = RunSerializer(run, context={"request": request}).data

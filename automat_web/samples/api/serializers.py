@@ -141,3 +141,26 @@ class SuggestionSerializer(serializers.Serializer):
 
 class SuggestionsSerializer(serializers.Serializer):
     suggestions = SuggestionSerializer(many=True)
+
+
+class LabRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SharingSerializer(serializers.Serializer):
+    """Who besides the sample's own lab sees it (read-only)."""
+
+    public = serializers.BooleanField(help_text="Visible to every logged-in user.")
+    shared_with = LabRefSerializer(many=True, help_text="Lab groups that see it.")
+
+
+class ShareSerializer(serializers.Serializer):
+    group = serializers.CharField(max_length=150, help_text="Lab group name or id.")
+
+
+class VisibilitySerializer(serializers.Serializer):
+    public = serializers.BooleanField(
+        help_text="true: every logged-in user sees it; false: its lab and those it is "
+        "shared with only."
+    )

@@ -1,9 +1,14 @@
-"""REST API for samples: the same services as the pages, filtered by the user's lab groups."""
+"""REST API for samples: the same services as the pages, filtered by the user's lab groups.
+
+Samples shared with the caller's lab (or public) are listed and readable; changing them is
+a 403. Sharing goes through ``samples.sharing``, as on the sample page.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -15,21 +20,30 @@ from rest_framework.response import Response
 
 from automat_web.accounts.groups import lab_groups
 from automat_web.runs.filters import filter_samples
-from automat_web.samples import services
+from automat_web.samples import access, services, sharing
 from automat_web.samples.api.serializers import (
     CalibrationSerializer,
     ModeSerializer,
     SampleFilterSerializer,
     SampleSerializer,
+    ShareSerializer,
+    SharingSerializer,
     SuggestionsSerializer,
     UploadResultSerializer,
     UploadSerializer,
+    VisibilitySerializer,
 )
 from automat_web.samples.models import Sample
 from automat_web.samples.uploads import multipart_data
 
 #: A refused request: what is wrong, per field (``{"field": ["message", ...]}``).
 INVALID = OpenApiResponse(description="Invalid input: a list of messages per field.")
+READ_ONLY = OpenApiResponse(
+    description="The caller may see the sample but not do this (shared read-only, or "
+    "sharing is for its owner and its lab's admins)."
+)
+NOT_FOUND = OpenApiResponse(description="No such sample among those the caller may see.")
+CHANGE_ERRORS = {400: INVALID, 403: READ_ONLY, 404: NOT_FOUND}
 
 
 @extend_schema_view(list=extend_schema(parameters=[SampleFilterSerializer]))
@@ -91,10 +105,16 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return Response({**body, "message": outcome.message}, status=code)
 
-    @extend_schema(responses={200: SampleSerializer, 400: INVALID})
+    def _changeable(self) -> Sample:
+        """The sample, if the caller may change it: 404 if they cannot see it, else 403."""
+        sample = self.get_object()
+        access.require_change(self.request.user, sample)
+        return sample
+
+    @extend_schema(responses={200: SampleSerializer, **CHANGE_ERRORS})
     @action(detail=True, methods=["post"], serializer_class=CalibrationSerializer)
     def calibration(self, request: Request, pk: str | None = None) -> Response:
-        sample = self.get_object()
+        sample = self._changeable()
         entered = CalibrationSerializer(data=request.data)
         entered.is_valid(raise_exception=True)
         try:
@@ -103,10 +123,10 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"pixel_size_A": [str(exc)]}) from None
         return Response(SampleSerializer(sample, context={"request": request}).data)
 
-    @extend_schema(responses={200: SampleSerializer, 400: INVALID})
+    @extend_schema(responses={200: SampleSerializer, **CHANGE_ERRORS})
     @action(detail=True, methods=["post"], url_path="imaging-mode", serializer_class=ModeSerializer)
     def imaging_mode(self, request: Request, pk: str | None = None) -> Response:
-        sample = self.get_object()
+        sample = self._changeable()
         entered = ModeSerializer(data=request.data)
         entered.is_valid(raise_exception=True)
         services.set_imaging_mode(sample, entered.validated_data["mode"] or None)
@@ -119,6 +139,70 @@ class SampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         lattice its image shows, best first (a person confirms one through calibration)."""
         sample = self.get_object()
         return Response({"suggestions": services.pixel_size_suggestions(sample)})
+
+    @extend_schema(responses={200: SharingSerializer, 403: READ_ONLY, 404: NOT_FOUND})
+    @action(detail=True, methods=["get"])
+    def sharing(self, request: Request, pk: str | None = None) -> Response:
+        """Whether the sample is public and which labs it is shared with (for members of
+        its own lab)."""
+        return Response(_sharing(self._changeable()))
+
+    @extend_schema(
+        request=ShareSerializer,
+        responses={200: SharingSerializer, **CHANGE_ERRORS},
+        description="Let another lab group see the sample, its runs, files and structures "
+        "read-only (its owner or an admin of its lab).",
+    )
+    @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
+    def share(self, request: Request, pk: str | None = None) -> Response:
+        sample, group = self._sharing_request(request)
+        return self._shared(sample, lambda: sharing.share(sample, group, by=request.user))
+
+    @extend_schema(
+        request=ShareSerializer,
+        responses={200: SharingSerializer, **CHANGE_ERRORS},
+        description="End a lab group's read access (no change if it had none).",
+    )
+    @action(detail=True, methods=["post"], serializer_class=ShareSerializer)
+    def unshare(self, request: Request, pk: str | None = None) -> Response:
+        sample, group = self._sharing_request(request)
+        return self._shared(sample, lambda: sharing.unshare(sample, group, by=request.user))
+
+    @extend_schema(
+        request=VisibilitySerializer,
+        responses={200: SharingSerializer, **CHANGE_ERRORS},
+        description="Make the sample public (read-only to every logged-in user) or private.",
+    )
+    @action(detail=True, methods=["post"], serializer_class=VisibilitySerializer)
+    def visibility(self, request: Request, pk: str | None = None) -> Response:
+        sample = self.get_object()
+        sharing.require_sharer(request.user, sample)
+        entered = VisibilitySerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        public = entered.validated_data["public"]
+        return self._shared(sample, lambda: sharing.set_public(sample, public, by=request.user))
+
+    def _sharing_request(self, request: Request) -> tuple[Sample, Group]:
+        sample = self.get_object()
+        sharing.require_sharer(request.user, sample)
+        entered = ShareSerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        try:
+            return sample, sharing.find_lab(entered.validated_data["group"])
+        except sharing.SharingError as exc:
+            raise ValidationError({"group": [str(exc)]}) from None
+
+    def _shared(self, sample: Sample, change) -> Response:
+        try:
+            change()
+        except sharing.SharingError as exc:
+            raise ValidationError({"group": [str(exc)]}) from None
+        return Response(_sharing(sample))
+
+
+def _sharing(sample: Sample) -> dict:
+    labs = [{"id": lab.pk, "name": lab.name} for lab in sharing.shared_with(sample)]
+    return SharingSerializer({"public": sample.is_public, "shared_with": labs}).data
 
 
 def _group_id(key: str) -> int | None:

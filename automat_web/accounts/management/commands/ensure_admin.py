@@ -7,11 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
+from automat_web.accounts.models import LabAdmin
+
 
 class Command(BaseCommand):
     help = (
         "Create the administrator named by AUTOMAT_ADMIN_USERNAME / AUTOMAT_ADMIN_PASSWORD "
-        "(if not there yet) and put them in the default lab group AUTOMAT_DEFAULT_LAB_GROUP."
+        "(if not there yet) and make them a member and admin of the default lab group "
+        "AUTOMAT_DEFAULT_LAB_GROUP."
     )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -33,4 +36,6 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"Created administrator {username!r}.")
         user.groups.add(group)
-        self.stdout.write(f"Log in as {username!r} (member of lab group {group.name!r}).")
+        # So the default lab has an admin of its own from the start (the Labs page).
+        LabAdmin.objects.get_or_create(group=group, user=user)
+        self.stdout.write(f"Log in as {username!r} (admin of lab group {group.name!r}).")
