@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from automat_web.accounts.tokens import login_or_token_required
@@ -31,9 +32,19 @@ def _changeable(request: HttpRequest, pk: int) -> Run:
 
 
 def _panel(request: HttpRequest, run: Run, *, status: int = 200) -> HttpResponse:
-    """The run panel as an htmx fragment, or the sample page for a plain request."""
+    """The run panel as an htmx fragment (with the sample's "All runs" table out of band, so
+    a run's new state shows in both), or the sample page for a plain request."""
     if request.htmx:
-        return render(request, "runs/_run.html", {"run": run, "sample": run.sample}, status=status)
+        sample = run.sample
+        context = {
+            "run": run,
+            "sample": sample,
+            "runs": sample.runs.select_related("sample", "structure"),
+            "history_oob": True,
+        }
+        html = render_to_string("runs/_run.html", context, request=request)
+        html += render_to_string("runs/_history.html", context, request=request)
+        return HttpResponse(html, status=status)
     return redirect(run.sample)
 
 
