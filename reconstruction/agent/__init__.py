@@ -1,7 +1,7 @@
-"""The agent: a policy (rules or a language model) orchestrates the tools — denoise,
-match_templates, stem2cif, check, predict_properties — on one micrograph and records
-every step. ``run_agent`` is the one entry point (the web worker, the CLI and the
-benchmark call it)."""
+"""The agent: a policy (rules, a language model, or STEM2CIF once: direct) orchestrates the
+tools — denoise, match_templates, stem2cif, check, predict_properties — on one micrograph
+and records every step. ``run_agent`` is the one entry point (the web worker, the CLI and
+the benchmark call it) and :class:`AgentResult` the one producer of ``result.json``."""
 
 from reconstruction.agent.policies.base import Action, Finish, Policy, RunView
 from reconstruction.agent.records import AgentResult, StepRecord

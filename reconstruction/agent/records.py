@@ -96,7 +96,7 @@ class AgentResult:
     error : str or None
         Why the run failed, stopped or needs review.
     policy : str
-        ``"rules"`` or ``"llm"`` (or a custom policy's name).
+        ``"direct"``, ``"rules"`` or ``"llm"`` (or a custom policy's name).
     steps : list of StepRecord
         Every tool call, in order.
     structure : ase.Atoms or None
@@ -107,6 +107,10 @@ class AgentResult:
         Reduced formula.
     elements : list of str
         Elements given.
+    mode : str or None
+        Imaging mode of the image (``"idpc"``, ``"haadf"``, ``"abf"``).
+    pixel_size_A : float or None
+        Pixel size the image was read at [Å/px].
     lattice : dict or None
         ``{"a", "b", "gamma"}`` of the final cell [Å, deg].
     spacegroup : str or None
@@ -115,7 +119,18 @@ class AgentResult:
         ``formation_energy_per_atom``, ``total_energy_per_atom`` [eV/atom], ``model``,
         ``relaxed`` (and ``references``, ``converged``).
     template : dict or None
-        ``{"id", "formula", "distance"}`` of the template used.
+        ``{"id", "formula", "distance", "use"}`` of the template used (``use``: its whole
+        ``structure``, its ``heights``, or ``adopted`` on the measured cell); None when the
+        structure owes nothing to a template.
+    prior : dict or None
+        The template STEM2CIF was offered as a prior for the structure kept, whether it was
+        used or not: ``id``, ``vector``, ``distance``, ``accepted``, ``reason``, ... (see
+        :mod:`reconstruction.stem2cif.prior`); None when it was offered none.
+    stem2cif : dict or None
+        STEM2CIF's numbers for the structure kept (:func:`reconstruction.stem2cif.report.
+        details`: ``sites``, ``lattice_image``, ``fraction_explained``, ``n_columns``,
+        ``source_sigma_A``) with its ``warnings`` and per-stage times ``stages_s`` [s];
+        None when the structure was not read from the image.
     matches : list of dict
         Top-k template matches (``TemplateMatch.as_dict()``).
     timings_s : dict
@@ -137,6 +152,10 @@ class AgentResult:
     energy: dict[str, Any] | None = None
     template: dict[str, Any] | None = None
     matches: list[dict[str, Any]] = field(default_factory=list)
+    mode: str | None = None
+    pixel_size_A: float | None = None
+    prior: dict[str, Any] | None = None
+    stem2cif: dict[str, Any] | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
     review: list[dict[str, Any]] = field(default_factory=list)
 
@@ -152,13 +171,17 @@ class AgentResult:
             "policy": self.policy,
             "formula": self.formula,
             "elements": list(self.elements),
+            "mode": self.mode,
+            "pixel_size_A": self.pixel_size_A,
             "lattice": self.lattice,
             "spacegroup": self.spacegroup,
             "energy": self.energy,
             "template": self.template,
+            "prior": self.prior,
             "matches": list(self.matches),
             "timings_s": dict(self.timings_s),
             "review": [dict(c) for c in self.review],
+            "stem2cif": self.stem2cif,
             "cif": self.cif,
             "steps": [s.as_dict() for s in self.steps],
         }
@@ -187,6 +210,10 @@ class AgentResult:
             energy=d.get("energy"),
             template=d.get("template"),
             matches=list(d.get("matches", [])),
+            mode=d.get("mode"),
+            pixel_size_A=d.get("pixel_size_A"),
+            prior=d.get("prior"),
+            stem2cif=d.get("stem2cif"),
             timings_s=dict(d.get("timings_s", {})),
             review=[dict(c) for c in d.get("review", [])],
         )

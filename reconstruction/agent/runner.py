@@ -20,9 +20,14 @@ from reconstruction.settings import DEFAULT, ScienceSettings
 
 
 def make_policy(policy: str | Policy, llm=None) -> Policy:
-    """``"rules"`` (default), ``"llm"`` (needs ``llm`` settings) or a policy object."""
+    """``"rules"`` (default), ``"direct"`` (STEM2CIF once, with the library's templates as
+    priors when there is one), ``"llm"`` (needs ``llm`` settings) or a policy object."""
     if not isinstance(policy, str):
         return policy
+    if policy == "direct":
+        from reconstruction.agent.policies.direct import DirectPolicy
+
+        return DirectPolicy()
     if policy == "rules":
         from reconstruction.agent.policies.rules import RulesPolicy
 
@@ -33,7 +38,7 @@ def make_policy(policy: str | Policy, llm=None) -> Policy:
         if llm is None:
             raise ValueError("policy 'llm' needs llm=LLMSettings(base_url, model, api_key)")
         return LLMPolicy(llm)
-    raise ValueError(f"unknown policy {policy!r}: use 'rules' or 'llm'")
+    raise ValueError(f"unknown policy {policy!r}: use 'rules', 'direct' or 'llm'")
 
 
 def run_agent(
@@ -66,7 +71,8 @@ def run_agent(
     mode : str
         ``"idpc"``, ``"haadf"`` or ``"abf"``.
     policy : str or Policy
-        ``"rules"`` (deterministic, default), ``"llm"`` or a policy object.
+        ``"rules"`` (deterministic, default), ``"direct"`` (STEM2CIF as published: no
+        denoising, no check by simulation, no retries), ``"llm"`` or a policy object.
     retriever : Retriever, optional
         Template search (``top_k(descriptor, elements, k)``); without one no templates.
     artifacts_dir : Path
@@ -149,6 +155,8 @@ def _verdict(decision: Finish, state: AgentState, steps, gate: GateConfig | None
     """(status, error, gate checks) of a run its policy finished."""
     if not decision.ok or state.candidate is None:
         return "failed", decision.error or "no structure", []
+    # A policy that never checks by simulation (direct) gets the same gate: its forward
+    # model check fails as never done, so its structures end needs_review, never succeeded.
     checks = review(state, steps, gate)
     status, error = verdict(checks)
     return status, error, checks
@@ -212,6 +220,7 @@ def _result(status, error, policy, steps, state: AgentState) -> AgentResult:
     for s in steps:
         timings[s.tool] = round(timings.get(s.tool, 0.0) + s.duration_s, 4)
     cand = state.candidate if status in ("succeeded", "needs_review") else None
+    made = None if cand is None else cand.stem2cif
     return AgentResult(
         status=status,
         error=error,
@@ -226,8 +235,23 @@ def _result(status, error, policy, steps, state: AgentState) -> AgentResult:
         energy=None if cand is None else _energy(state, steps),
         template=None if cand is None else cand.template,
         matches=[m.as_dict() for m in state.matches],
+        mode=state.mode,
+        pixel_size_A=state.pixel_size_A,
+        prior=None if made is None else made.prior,
+        stem2cif=None if made is None else _stem2cif_numbers(made),
         timings_s=timings,
     )
+
+
+def _stem2cif_numbers(made) -> dict:
+    """STEM2CIF's numbers, warnings and stage times of the structure kept."""
+    from reconstruction.stem2cif import report
+
+    return {
+        **report.details(made),
+        "warnings": list(made.warnings),
+        "stages_s": dict(made.timings_s),
+    }
 
 
 def _energy(state: AgentState, steps: list[StepRecord]) -> dict | None:

@@ -81,7 +81,8 @@ class AgentState:
     mode : str
         ``"idpc"``, ``"haadf"`` or ``"abf"``.
     retriever : Retriever or None
-        Template search; None when no library is available.
+        Template search; None when no library is available (``match_templates`` may
+        replace it by the library without some templates).
     artifacts_dir : Path
         Where tools write files.
     energy_model : str or None
@@ -107,6 +108,9 @@ class AgentState:
     image_step: int | None = None
     step: int = 0
     matches: list[Any] = field(default_factory=list)
+    # The distances match_templates judged nearness by; stem2cif offers the matches as
+    # priors up to the same ones (empty: the measured defaults).
+    prior_limits: dict[str, float | None] = field(default_factory=dict)
     known: list[Any] | None = None  # the library's monolayers of these elements, once asked
     measured_lattice: dict[str, float] | None = None
     candidate: Candidate | None = None

@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import Any
 
 
+def offered_prior(result: dict) -> dict | None:
+    """The template STEM2CIF was offered as a prior (id, vector, distance, accepted,
+    reason): result.json's ``prior``; ``template`` in the plain CLI's result.json of
+    before the agent wrote it."""
+    return result["prior"] if "prior" in result else result.get("template")
+
+
 def _scores(path: Path) -> tuple[dict[str, dict], Path | None]:
     """Per-sample rows by id, and the run folder when ``path`` is one."""
     folder = path if path.is_dir() else None
@@ -29,7 +36,7 @@ def _template(folder: Path | None, sample_id: str) -> dict | None:
     if folder is None or not (folder / sample_id / "result.json").exists():
         return None
     result = json.loads((folder / sample_id / "result.json").read_text())
-    template = result.get("template")
+    template = offered_prior(result)
     if not template:
         return {"error": result.get("error")} if result.get("error") else None
     keys = ("id", "vector", "distance", "accepted", "reason")

@@ -66,6 +66,7 @@ def classify(dataset: Path, run: Path) -> list[dict[str, Any]]:
     """One row per sample of ``run`` that missed S.S. (see the module's groups)."""
     from ase.io import read
 
+    from reconstruction.bench.compare import offered_prior
     from reconstruction.metrics.scores import joint_primitives
 
     scores = json.loads((run / "scores.json").read_text())["samples"]
@@ -83,7 +84,7 @@ def classify(dataset: Path, run: Path) -> list[dict[str, Any]]:
             pred, ref, _ = joint_primitives(atoms, truth, use_z=False)
             ratio, predicted = round(pred.area_A2 / ref.area_A2, 3), _formula(atoms)
             density = round(pred.n_atoms / pred.area_A2 / (ref.n_atoms / ref.area_A2), 3)
-        template = result.get("template")
+        template = offered_prior(result)
         if template:
             meta = json.loads((dataset / sid / "meta.json").read_text())
             template = {k: template.get(k) for k in TEMPLATE_KEYS}

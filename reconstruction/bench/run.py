@@ -2,7 +2,10 @@
 
 Each method writes ``OUT/<sample>/structure.cif`` and ``OUT/<sample>/result.json`` with the
 keys of the ``automat reconstruct`` contract (ARCHITECTURE.md), so scoring treats the full
-pipeline, the naive baseline and the oracle alike. Resumable: samples with a result.json
+pipeline, the naive baseline and the oracle alike. ``stem2cif`` and ``agent`` are the
+agent (:func:`reconstruction.agent.run_agent`) with the direct and the rules policy, as
+``automat reconstruct`` and the portal run it; their result.json is
+:meth:`~reconstruction.agent.AgentResult.as_dict`. Resumable: samples with a result.json
 are skipped.
 """
 
@@ -78,27 +81,21 @@ def run_oracle(
 ) -> dict:
     """The true structure, as if reconstruction were perfect, with the energy model's
     formation energy (the upper bound of the pipeline's energy accuracy)."""
-    from types import SimpleNamespace
-
     from ase.io import read
 
-    from reconstruction.stem2cif.cli import predict_properties
+    from reconstruction.energy.properties import predict_properties
 
     shutil.copyfile(sample.truth, folder / "structure.cif")
     atoms = read(sample.truth)
     result = _succeeded(atoms, "oracle", "truth structure", {})
     if energy != "none":
-        options = SimpleNamespace(
-            energy_model=None, references=None, no_relax=energy == "single", science=settings
-        )
         start = time.perf_counter()
-        result["energy"], step = predict_properties(atoms, options)
-        result["steps"].append(step)
+        out = predict_properties(atoms, relax=energy == "relax", settings=settings)
+        result["energy"] = out.energy
+        step = {"tool": "predict_properties", "args": out.args, "ok": out.ok}
+        result["steps"].append({**step, "summary": out.summary})
         result["timings_s"]["predict_properties"] = round(time.perf_counter() - start, 3)
     return result
-
-
-ENERGY_FLAGS = {"relax": [], "single": ["--no-relax"], "none": ["--no-energy"]}
 
 
 def held_out_ids(
@@ -130,46 +127,41 @@ def run_stem2cif(
     rdf_max_distance: float | None = None,
     settings: ScienceSettings = DEFAULT,
 ) -> dict:
-    """The full reconstruction through the ``automat reconstruct`` CLI contract.
+    """STEM2CIF as published: the agent with the direct policy, as ``automat reconstruct``
+    runs it by default.
 
     ``energy``: ``relax`` (relax, then formation energy), ``single`` (formation energy of
     the structure as reconstructed) or ``none``. ``templates``: a library dump (``""`` for
     the shipped one) used as a structural prior; ``held_out``: without the sample's own
-    structure and its equivalents (:func:`held_out_ids`); ``settings``: the caller's.
+    structure and its equivalents (:func:`held_out_ids`); ``max_distance``,
+    ``rdf_max_distance``: the prior's thresholds (:class:`~reconstruction.agent.policies.
+    direct.DirectConfig`); ``settings``: the caller's. Without ``templates`` the shipped
+    library still serves the quality gate (as on the command line).
     """
-    from reconstruction.stem2cif.cli import main
+    from reconstruction.agent.policies.direct import DirectConfig, DirectPolicy
+    from reconstruction.agent.tools.match import shipped_retriever
+    from reconstruction.descriptors import ArrayRetriever
 
-    prior = [] if templates is None else ["--templates", *([templates] if templates else [])]
-    if held_out and templates is not None:
-        excluded = held_out_ids(sample, templates, settings=settings)
-        prior += ["--exclude-templates", ",".join(excluded)]
-    if max_distance is not None and templates is not None:
-        prior += ["--template-max-distance", str(max_distance)]
-    if rdf_max_distance is not None and templates is not None:
-        prior += ["--template-rdf-max-distance", str(rdf_max_distance)]
-    args = [
-        str(sample.image), "--elements", ",".join(sample.meta["elements"]),
-        "--out", str(folder), "--mode", sample.meta["mode"], *ENERGY_FLAGS[energy], *prior,
-    ]  # fmt: skip
-    main(args, settings=settings)
-    return json.loads((folder / "result.json").read_text())
+    use = templates is not None
+    excluded = held_out_ids(sample, templates, settings=settings) if use and held_out else []
+    config = DirectConfig(
+        templates=use, exclude_templates=tuple(excluded), max_distance=max_distance,
+        rdf_max_distance=rdf_max_distance, predict_properties=energy != "none",
+    )  # fmt: skip
+    dump = templates or settings.templates_dump
+    retriever = ArrayRetriever.from_dump(dump) if use else shipped_retriever(dump)
+    return _agent(sample, folder, DirectPolicy(config), retriever, energy, settings)
 
 
-def run_agent_method(
-    sample: Sample, folder: Path, *, energy: str = "relax", settings: ScienceSettings = DEFAULT
-) -> dict:
-    """The agent with the rules policy (``reconstruction.agent``), templates from the shipped
-    library dump when there is one; artifacts go to a temporary folder."""
+def _agent(sample: Sample, folder: Path, policy, retriever, energy: str, settings) -> dict:
+    """The agent with ``policy`` on the sample; its structure.cif, and its result.json as a
+    dict. The steps' files go to a temporary folder."""
     import tempfile
 
     from reconstruction.agent import run_agent
-    from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
-    from reconstruction.agent.tools.match import shipped_retriever
     from reconstruction.io import read_micrograph
 
     micro = read_micrograph(sample.image)
-    policy = RulesPolicy(RulesConfig(predict_properties=energy != "none"))
-    retriever = shipped_retriever(settings.templates_dump)
     with tempfile.TemporaryDirectory(prefix="agent-") as tmp:
         result = run_agent(
             micro.data, pixel_size_A=micro.calibration.pixel_size_A,
@@ -179,7 +171,20 @@ def run_agent_method(
         )  # fmt: skip
     if result.cif:
         (folder / "structure.cif").write_text(result.cif)
-    payload = result.as_dict()
+    return result.as_dict()
+
+
+def run_agent_method(
+    sample: Sample, folder: Path, *, energy: str = "relax", settings: ScienceSettings = DEFAULT
+) -> dict:
+    """The agent with the rules policy (``reconstruction.agent``), templates from the shipped
+    library dump when there is one; artifacts go to a temporary folder."""
+    from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+    from reconstruction.agent.tools.match import shipped_retriever
+
+    policy = RulesPolicy(RulesConfig(predict_properties=energy != "none"))
+    retriever = shipped_retriever(settings.templates_dump)
+    payload = _agent(sample, folder, policy, retriever, energy, settings)
     payload["templates"] = None if retriever is None else len(retriever)
     return payload
 

@@ -24,11 +24,13 @@ THRESHOLDS = (0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
 def _outcomes(run: Path) -> dict[str, dict]:
+    from reconstruction.bench.compare import offered_prior
+
     scores = json.loads((run / "scores.json").read_text())
     out = {}
     for row in scores["samples"]:
         result = json.loads((run / row["sample_id"] / "result.json").read_text())
-        template = result.get("template") or {}
+        template = offered_prior(result) or {}
         out[row["sample_id"]] = {
             "tier": row["tier"],
             "cc": bool(row["composition_correct"]),

@@ -1,14 +1,18 @@
 """``automat reconstruct IMAGE``: one micrograph to a CIF, without the database.
 
     automat reconstruct IMAGE [--elements Mo,S] [--pixel-size 0.1] [--out DIR]
-                              [--no-relax] [--mode idpc|haadf|abf] [--template FILE]
-                              [--agent]
+                              [--no-relax] [--no-energy] [--mode idpc|haadf|abf]
+                              [--templates [DUMP]] [--template FILE]
+                              [--policy direct|rules] [--agent]
 
-Writes ``DIR/structure.cif``, ``DIR/result.json`` and ``DIR/overlay.png`` and exits 0; on
-failure exits 1 with a one-line reason on stderr and ``result.json`` saying
-``"status": "failed"`` and ``"error"`` (see docs ARCHITECTURE.md, "Contracts").
-With ``--agent`` the agent (``reconstruction.agent``, rules policy) runs every tool and
-``result.json`` carries its steps; the steps' files go to ``DIR/steps``.
+Runs the agent as the portal does (:func:`reconstruction.agent.run_agent`) and writes
+``DIR/structure.cif``, ``DIR/result.json`` (:meth:`~reconstruction.agent.AgentResult.as_dict`)
+and ``DIR/overlay.png``; the steps' files go to ``DIR/steps``. The policy ``direct`` (the
+default) is STEM2CIF as published, with ``--templates`` the library's nearest templates as
+priors; ``rules`` (``--agent``) denoises, checks by simulation and retries. The quality
+gate judges both: exit status 0 succeeded, 3 needs review (the structure is written; every
+``direct`` run, which is never checked by simulation), 1 failed, with a one-line reason on
+stderr and ``"error"`` in ``result.json`` (see docs ARCHITECTURE.md, "Contracts").
 """
 
 from __future__ import annotations
@@ -16,15 +20,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
+from reconstruction.errors import ScienceError
 from reconstruction.settings import DEFAULT, ScienceSettings
 
 PROG = "automat reconstruct"
+#: Options of the direct policy only (the rules policy matches templates itself).
+DIRECT_ONLY = {
+    "template": "--template",
+    "exclude_templates": "--exclude-templates",
+    "template_max_distance": "--template-max-distance",
+    "template_rdf_max_distance": "--template-rdf-max-distance",
+}
+
+
+class OptionConflict(ScienceError):
+    """Options that do not go together; the message names them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--template", default=None, help="structure file to take heights from")
     parser.add_argument(
         "--templates", nargs="?", const="", default=None, metavar="DUMP",
-        help="template library as a structural prior (the shipped dump, or this .npz)",
+        help="template library as a structural prior (the shipped dump, or this .npz); "
+        "with --policy rules the library the agent matches against",
     )  # fmt: skip
     parser.add_argument(
         "--template-max-distance", type=float, default=None, metavar="D",
@@ -75,10 +88,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="template ids left out of the library, comma-separated (held-out tests)",
     )  # fmt: skip
     parser.add_argument(
-        "--agent", action="store_true",
-        help="run the agent (denoise, templates, STEM2CIF, check by simulation, retries); "
-        "result.json carries every step, their files go to OUT/steps",
+        "--policy", choices=["direct", "rules"], default=None,
+        help="direct (default): STEM2CIF once, with --templates the nearest templates as "
+        "priors; rules: denoise, templates, STEM2CIF, check by simulation, retries",
     )  # fmt: skip
+    parser.add_argument("--agent", action="store_true", help="the same as --policy rules")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -96,105 +110,107 @@ def main(argv: list[str] | None = None, *, settings: ScienceSettings = DEFAULT) 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Reconstruct ``args.image``; write the three outputs; 0 on success, 1 on failure."""
+    """Reconstruct ``args.image`` with the agent; write the three outputs; 0 succeeded,
+    3 needs review, 1 failed."""
+    from reconstruction.agent import AgentResult, run_agent
+
     out = Path(args.out) if args.out else Path(f"{Path(args.image).stem}_cif")
     out.mkdir(parents=True, exist_ok=True)
-    if getattr(args, "agent", False):
-        return _run_agent(args, out)
-    step_args = {
-        "elements": args.elements,
-        "pixel_size_A": args.pixel_size,
-        "mode": args.mode,
-        "template": args.template,
-    }
-    timings: dict[str, float] = {}
-    image = None
+    name = "rules" if args.agent else (args.policy or "direct")
     try:
-        t0 = time.perf_counter()
+        policy = _policy(args, name)
         micrograph = _read(args)
-        step_args["mode"] = args.mode
-        image = micrograph.data
-        timings["read"] = round(time.perf_counter() - t0, 4)
-        result = _reconstruct(args, micrograph)
-        timings["stem2cif"] = round(time.perf_counter() - t0 - timings["read"], 4)
+        retriever = _retriever(args)
     except Exception as exc:
         reason = _reason(exc)
-        _write_failure(out, reason, step_args, timings)
-        if image is not None:
-            _write_overlay(out / "overlay.png", image, None)
-        print(f"{PROG}: {reason}", file=sys.stderr)
-        return 1
-    (out / "structure.cif").write_text(result.cif)
-    _write_overlay(out / "overlay.png", image, result)
-    payload = success_payload(result, step_args, timings, relax=not args.no_relax)
-    if not args.no_energy:
-        t0 = time.perf_counter()
-        payload["energy"], step = predict_properties(result.structure, args)
-        payload["steps"].append(step)
-        payload["timings_s"]["predict_properties"] = round(time.perf_counter() - t0, 3)
-    (out / "result.json").write_text(json.dumps(payload, indent=2))
-    return 0
-
-
-def predict_properties(structure, args: argparse.Namespace) -> tuple[dict, dict]:
-    """Relax (unless ``--no-relax``) and score the structure: (energy dict, step)."""
-    from reconstruction.energy.properties import predict_properties as predict
-
-    out = predict(
-        structure, model=args.energy_model, references=args.references,
-        relax=not args.no_relax, settings=args.science,
-    )  # fmt: skip
-    return out.energy, _step(out.args, out.ok, out.summary)
-
-
-def _run_agent(args: argparse.Namespace, out: Path) -> int:
-    """``--agent``: the rules policy over every tool; the same three outputs."""
-    import shutil
-
-    from reconstruction.agent import run_agent
-    from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
-    from reconstruction.agent.tools.match import shipped_retriever
-
-    step_args = {"elements": args.elements, "pixel_size_A": args.pixel_size, "mode": args.mode}
-    try:
-        if args.template:
-            raise ValueError("--template is not used with --agent (it matches templates itself)")
-        micrograph = _read(args)
-        step_args["mode"] = args.mode
-    except Exception as exc:
-        reason = _reason(exc)
-        _write_failure(out, reason, step_args, {})
+        _write_result(out, AgentResult(status="failed", error=reason, policy=name))
         print(f"{PROG}: {reason}", file=sys.stderr)
         return 1
     result = run_agent(
         micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
-        elements=args.elements, mode=args.mode,
-        policy=RulesPolicy(RulesConfig(predict_properties=not args.no_energy)),
-        retriever=shipped_retriever(args.science.templates_dump), artifacts_dir=out / "steps",
-        energy_model=args.energy_model, relax=not args.no_relax, settings=args.science,
+        elements=args.elements, mode=args.mode, policy=policy, retriever=retriever,
+        artifacts_dir=out / "steps", energy_model=args.energy_model,
+        relax=not args.no_relax, settings=args.science,
     )  # fmt: skip
-    payload = result.as_dict()
-    (out / "result.json").write_text(json.dumps(payload, indent=2, default=str))
+    _write_result(out, result)
     if result.cif:
         (out / "structure.cif").write_text(result.cif)
-    # The overlay of the reconstruction that was kept (not of a rolled-back attempt).
-    kept = [
-        s.artifacts["overlay"]
-        for s in result.steps
-        if "overlay" in s.artifacts and s.artifacts["cif"].read_text() == result.cif
-    ]
-    if kept:
-        shutil.copyfile(kept[-1], out / "overlay.png")
-    else:
-        _write_overlay(out / "overlay.png", micrograph.data, None)
+    _write_overlay(out / "overlay.png", micrograph.data, result)
+    for step in result.steps:
+        if step.tool == "match_templates" and not step.ok:
+            print(f"{PROG}: no template prior: {step.error}", file=sys.stderr)
     if result.status != "succeeded":
-        print(f"{PROG}: {result.error}", file=sys.stderr)
+        print(f"{PROG}: {_said(result)}", file=sys.stderr)
         return 3 if result.status == "needs_review" else 1
     return 0
 
 
-def _step(args: dict, ok: bool, summary: str) -> dict:
-    return {"tool": "predict_properties", "args": args, "ok": ok, "summary": summary}
+def _policy(args: argparse.Namespace, name: str):
+    """The policy ``name`` (``direct`` or ``rules``) with the options of ``args``."""
+    if args.agent and args.policy == "direct":
+        raise OptionConflict("--agent is --policy rules: give one of them")
+    if name == "rules":
+        from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
+
+        given = [flag for key, flag in DIRECT_ONLY.items() if getattr(args, key) not in (None, "")]
+        if given:
+            raise OptionConflict(
+                f"{', '.join(given)}: only with --policy direct (the rules policy matches "
+                "templates itself)"
+            )
+        return RulesPolicy(RulesConfig(predict_properties=not args.no_energy))
+    from reconstruction.agent.policies.direct import DirectConfig, DirectPolicy
+
+    config = DirectConfig(
+        templates=args.templates is not None,
+        exclude_templates=tuple(i for i in args.exclude_templates.split(",") if i),
+        max_distance=args.template_max_distance,
+        rdf_max_distance=args.template_rdf_max_distance,
+        heights_cif=_cif_text(args.template) if args.template else None,
+        predict_properties=not args.no_energy,
+        references=args.references,
+    )
+    return DirectPolicy(config)
+
+
+def _cif_text(path: str) -> str:
+    """The structure in ``path`` (any format ASE reads) as CIF text."""
+    import io
+
+    import ase.io
+
+    text = io.BytesIO()  # ASE's CIF writer writes bytes
+    ase.io.write(text, ase.io.read(path), format="cif")
+    return text.getvalue().decode()
+
+
+def _retriever(args: argparse.Namespace):
+    """The template library of the run: ``--templates DUMP`` (which must be readable), else
+    the shipped dump when there is one (the quality gate compares with its monolayers even
+    when the policy uses no templates)."""
+    if args.templates:
+        from reconstruction.descriptors import ArrayRetriever
+
+        return ArrayRetriever.from_dump(args.templates)
+    if args.templates is not None:  # --templates alone: the shipped dump, which must exist
+        from reconstruction.descriptors import ArrayRetriever
+
+        return ArrayRetriever.from_dump(args.science.templates_dump)
+    from reconstruction.agent.tools.match import shipped_retriever
+
+    return shipped_retriever(args.science.templates_dump)
+
+
+def _said(result) -> str:
+    """The one line on stderr of a run that did not succeed."""
+    text = result.error or result.status
+    unchecked = any(
+        c["name"] == "forward_model" and not c["ok"] and c.get("value") is None
+        for c in result.review
+    )
+    if unchecked and result.policy == "direct":
+        text += " (--policy rules checks it)"
+    return text
 
 
 def _read(args: argparse.Namespace):
@@ -234,99 +250,34 @@ def _suggestions(image, elements: str | None, mode: str, dump: Path | None = Non
     return f"; the lattice it shows fits known monolayers of {elements} at {listed} Å/px"
 
 
-def _reconstruct(args: argparse.Namespace, micrograph):
-    from reconstruction.stem2cif import reconstruct
-
-    template = None
-    if args.template:
-        import ase.io
-
-        template = ase.io.read(args.template)
-    prior = None
-    if getattr(args, "templates", None) is not None:
-        from reconstruction.descriptors import ArrayRetriever
-        from reconstruction.stem2cif.prior import candidate_priors, retrieve_prior
-
-        retriever = ArrayRetriever.from_dump(args.templates or args.science.templates_dump)
-        excluded = [i for i in getattr(args, "exclude_templates", "").split(",") if i]
-        if excluded:
-            retriever = retriever.without(excluded)
-        try:
-            limits = {
-                "max_distance": getattr(args, "template_max_distance", None),
-                "rdf_max_distance": getattr(args, "template_rdf_max_distance", None),
-            }
-            _, matches, _ = retrieve_prior(
-                micrograph.data, pixel_size_A=micrograph.calibration.pixel_size_A,
-                elements=args.elements, retriever=retriever, mode=args.mode, **limits,
-            )  # fmt: skip
-            prior = candidate_priors(matches, **limits)
-        except LookupError as exc:  # a library without this imaging mode: go on without
-            print(f"automat reconstruct: no template prior: {exc}", file=sys.stderr)
-    return reconstruct(
-        micrograph.data,
-        pixel_size_A=micrograph.calibration.pixel_size_A,
-        elements=args.elements,
-        mode=args.mode,
-        template=template,
-        prior=prior,
-    )
-
-
 def _reason(exc: Exception) -> str:
-    from reconstruction.errors import ReconstructionError
-    from reconstruction.io.errors import IngestError
-
-    if isinstance(exc, ReconstructionError | IngestError):
+    if isinstance(exc, ScienceError):  # reading, calibration, options: said in words
         text = str(exc)
     elif isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
-        text = f"cannot read {exc.filename}: {exc.strerror}"
+        text = f"cannot read {exc.filename}: {exc.strerror}" if exc.filename else str(exc)
     else:
         text = f"unexpected error ({type(exc).__name__}: {exc})"
     return " ".join(text.split())
 
 
-def success_payload(result, step_args: dict, timings: dict, *, relax: bool) -> dict[str, Any]:
-    """The ``result.json`` of a successful reconstruction."""
-    from reconstruction.stem2cif import report
-
-    return {
-        "status": "succeeded",
-        "formula": result.formula,
-        "elements": list(result.elements),
-        "lattice": report.lattice_dict(result),
-        "spacegroup": result.spacegroup,
-        "energy": None,
-        "template": getattr(result, "prior", None),
-        "relax_requested": relax,
-        "pixel_size_A": result.pixel_size_A,
-        "mode": result.mode,
-        "warnings": list(result.warnings),
-        "timings_s": {**timings, "stem2cif_stages": result.timings_s},
-        "steps": [
-            {"tool": "stem2cif", "args": step_args, "ok": True, "summary": report.summary(result)}
-        ],
-        "stem2cif": report.details(result),
-    }
+def _write_result(out: Path, result) -> None:
+    payload = result.as_dict()
+    (out / "result.json").write_text(json.dumps(payload, indent=2, default=str))
 
 
-def _write_failure(out: Path, reason: str, step_args: dict, timings: dict) -> None:
-    payload = {
-        "status": "failed",
-        "error": reason,
-        "formula": None,
-        "elements": [],
-        "lattice": None,
-        "spacegroup": None,
-        "energy": None,
-        "template": None,
-        "timings_s": timings,
-        "steps": [{"tool": "stem2cif", "args": step_args, "ok": False, "summary": reason}],
-    }
-    (out / "result.json").write_text(json.dumps(payload, indent=2))
+def _write_overlay(path: Path, image, result) -> None:
+    """The overlay of the reconstruction that was kept (not of a rolled-back attempt), else
+    the image alone."""
+    import shutil
 
-
-def _write_overlay(path: Path, image: np.ndarray, result) -> None:
     from reconstruction.stem2cif.report import write_overlay
 
-    write_overlay(path, image, result)
+    kept = [
+        s.artifacts["overlay"]
+        for s in result.steps
+        if "overlay" in s.artifacts and s.artifacts["cif"].read_text() == result.cif
+    ]
+    if kept:
+        shutil.copyfile(kept[-1], path)
+    else:
+        write_overlay(path, image, None)

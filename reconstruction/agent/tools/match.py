@@ -19,7 +19,9 @@ class MatchTemplatesTool(Tool):
         "return the k nearest templates (known structures) with the given elements, nearest "
         "first, with their distances and the descriptor each was ranked by ('rich', or "
         "'rdf' when no template is near by 'rich' but one is by the histogram). Their ids "
-        "can be passed to stem2cif."
+        "can be passed to stem2cif. Optional: the distances up to which a template counts as "
+        "near ('max_distance' by 'rich', 'rdf_max_distance' by the histogram; default the "
+        "measured ones) and template ids to leave out of the library for the rest of the run."
     )
     schema = {
         "type": "object",
@@ -29,6 +31,25 @@ class MatchTemplatesTool(Tool):
                 "type": "boolean",
                 "description": "also templates with only some of the elements",
                 "default": False,
+            },
+            "max_distance": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "description": "largest 'rich' distance of a near template (null: measured)",
+                "default": None,
+            },
+            "rdf_max_distance": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "description": "largest histogram distance when none is near by 'rich' "
+                "(null: measured; 0: never)",
+                "default": None,
+            },
+            "exclude": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "template ids left out of the library (held-out tests)",
+                "default": [],
             },
         },
         "additionalProperties": False,
@@ -41,17 +62,21 @@ class MatchTemplatesTool(Tool):
             from reconstruction.descriptors import describe_image
         except ImportError as exc:
             raise ToolError(f"template descriptors are not available ({exc})") from exc
+        if args["exclude"]:
+            _leave_out(state, args["exclude"])
         descriptor = describe_image(state.image, pixel_size_A=state.pixel_size_A, mode=state.mode)
         from reconstruction.stem2cif.prior import nearest_templates
 
+        limits = {k: args[k] for k in ("max_distance", "rdf_max_distance")}
         try:
             matches = nearest_templates(
                 state.retriever, descriptor, state.elements, args["k"],
-                allow_subset=args["allow_subset"],
+                allow_subset=args["allow_subset"], **limits,
             )  # fmt: skip
         except LookupError as exc:  # the library was not described in this imaging mode
             raise ToolError(str(exc)) from exc
         state.matches = list(matches)
+        state.prior_limits = limits
         if descriptor.lattice and state.measured_lattice is None:
             state.measured_lattice = dict(descriptor.lattice)
         listed = [m.as_dict() for m in matches]
@@ -63,6 +88,16 @@ class MatchTemplatesTool(Tool):
                 f"distance {best.distance:.4f}"
             )
         return ToolOutput(summary, {"matches": listed, "lattice": descriptor.lattice})
+
+
+def _leave_out(state: AgentState, ids: list[str]) -> None:
+    """The run's library without the templates ``ids``, for every later step and the
+    quality gate alike (a held-out structure must not be known to either)."""
+    without = getattr(state.retriever, "without", None)
+    if without is None:
+        raise ToolError("this template library cannot leave templates out")
+    state.retriever = without(list(ids))
+    state.known = None  # the gate's list of known monolayers came from the full library
 
 
 def shipped_retriever(path: Path | None = None):

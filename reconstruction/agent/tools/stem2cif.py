@@ -1,5 +1,6 @@
 """``stem2cif``: the structure from the current image (STEM2CIF), optionally with heights
-from a matched template, or a matched template adopted on the measured cell."""
+from a matched template or with every match offered as a prior, or a matched template
+adopted on the measured cell."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ class Stem2CifTool(Tool):
         "motif, elements per site, heights, symmetry, CIF. With 'template' (an id from "
         "match_templates) heights come from that template; with source='template' the "
         "template itself is adopted, scaled to the measured cell (use when reconstruction "
-        "from the image fails). Optional settings change the reconstruction on a retry."
+        "from the image fails). With priors=true every template match_templates found is "
+        "offered as a prior instead (the one that fits and whose column contrasts follow the "
+        "image is used, none for its heights alone). Optional settings change the "
+        "reconstruction on a retry."
     )
     schema = {
         "type": "object",
@@ -44,6 +48,18 @@ class Stem2CifTool(Tool):
                 "description": "'image' (STEM2CIF) or 'template' (adopt the template)",
                 "default": "image",
             },
+            "priors": {
+                "type": "boolean",
+                "description": "offer every template from match_templates as a prior "
+                "(not with 'template')",
+                "default": False,
+            },
+            "heights_cif": {
+                "type": ["string", "null"],
+                "description": "CIF text of a structure with the same in-plane cell to take "
+                "heights from (not with 'template')",
+                "default": None,
+            },
             **{
                 name: {"type": "number", "minimum": lo, "maximum": hi, "description": text}
                 for name, (lo, hi, text) in TUNABLE.items()
@@ -53,6 +69,9 @@ class Stem2CifTool(Tool):
     }
 
     def run(self, state: AgentState, args: dict[str, Any]) -> ToolOutput:
+        if args["template"] and (args["priors"] or args["heights_cif"]):
+            raise ToolError("'template' (one match, with its heights) goes without 'priors' and "
+                            "'heights_cif'")  # fmt: skip
         match = _match(state, args["template"]) if args["template"] else None
         if args["source"] == "template":
             if match is None:
@@ -78,17 +97,29 @@ def _template_ref(match, use: str = "structure") -> dict[str, Any]:
     }
 
 
-def _template_use(match, result) -> dict[str, Any] | None:
-    """What the template gave: the whole structure (an accepted prior), the heights, or
-    nothing (None)."""
+def _template_use(match, result, *, heights: bool = True) -> dict[str, Any] | None:
+    """What the template gave: the whole structure (an accepted prior), the heights (when
+    it was given for them), or nothing (None)."""
     if match is None:
         return None
     prior = getattr(result, "prior", None)
     if prior and prior.get("accepted"):
         return _template_ref(match, "structure")
-    if any("template does not fit" in w for w in result.warnings):
+    if not heights or any("template does not fit" in w for w in result.warnings):
         return None
     return _template_ref(match, "heights")
+
+
+def _heights(text: str):
+    """The structure of ``heights_cif``."""
+    import io
+
+    from ase.io import read
+
+    try:
+        return read(io.StringIO(text), format="cif")
+    except Exception as exc:  # ASE's CIF reader raises many kinds on bad text
+        raise ToolError(f"heights_cif is not a readable CIF ({type(exc).__name__}: {exc})") from exc
 
 
 def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
@@ -96,27 +127,32 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
 
     options = {k: args[k] for k in TUNABLE if k in args}
     config = replace(Stem2CifConfig(), **options)
+    from reconstruction.stem2cif.prior import candidate_priors
+
     extra = {}
     if match is not None:
         extra["template"] = match.structure
-        from reconstruction.stem2cif.prior import candidate_priors
-
         # The other matches too: of those that fit, the one whose column contrasts follow
         # the image is used (reconstruction.stem2cif.prior.choose_prior).
         others = [m for m in state.matches if m.id != match.id]
-        extra["prior"] = candidate_priors([match, *others])
+        extra["prior"] = candidate_priors([match, *others], **state.prior_limits)
+    else:
+        if args["priors"]:  # no matches: no prior
+            extra["prior"] = candidate_priors(state.matches, **state.prior_limits)
+        if args["heights_cif"]:
+            extra["template"] = _heights(args["heights_cif"])
     result = reconstruct(
         state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
         mode=state.mode, config=config, **extra,
     )  # fmt: skip
     used = (result.prior or {}).get("id")
-    if match is not None and used not in (None, match.id):
+    if used is not None and (match is None or used != match.id):
         match = _match(state, used)
     overlay = state.artifact("overlay.png")
     report.write_overlay(overlay, state.image, result)
     cif = state.artifact("structure.cif")
     cif.write_text(result.cif)
-    template = _template_use(match, result)
+    template = _template_use(match, result, heights=not args["priors"])
     state.with_candidate(
         Candidate(
             structure=result.structure, cif=result.cif, formula=result.formula,

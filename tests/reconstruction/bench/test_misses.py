@@ -41,7 +41,8 @@ def _scored_run(tmp_path: Path, cases: dict[str, tuple[Atoms, Atoms | None, bool
         result = {"status": "failed", "error": "no lattice"}
         if predicted is not None:
             write(run / sid / "structure.cif", predicted, format="cif")
-            result = {"status": "succeeded", "template": {"id": "t-1", "accepted": False}}
+            result = {"status": "needs_review", "policy": "direct", "template": None,
+                      "prior": {"id": "t-1", "accepted": False}}  # fmt: skip
         (run / sid / "result.json").write_text(json.dumps(result))
         samples.append({"sample_id": sid, "tier": 2, "has_prediction": predicted is not None,
                         "composition_correct": cc, "structure_success": ss})  # fmt: skip

@@ -13,8 +13,8 @@ def _run(folder: Path, rows: list[tuple[str, int, bool, bool | None, float | Non
     samples = []
     for sid, tier, ok, used, distance in rows:
         (folder / sid).mkdir(parents=True)
-        template = None if used is None else {"accepted": used, "distance": distance}
-        (folder / sid / "result.json").write_text(json.dumps({"template": template}))
+        prior = None if used is None else {"accepted": used, "distance": distance}
+        (folder / sid / "result.json").write_text(json.dumps({"prior": prior}))
         samples.append({"sample_id": sid, "tier": tier, "composition_correct": ok,
                         "structure_success": ok})  # fmt: skip
     (folder / "scores.json").write_text(json.dumps({"samples": samples}))
