@@ -1,9 +1,10 @@
 """The torch device a worker's science runs on (``AUTOMAT_TORCH_DEVICE``).
 
-The services pass :func:`science_device` to the science as an argument; the science never
+The services pass :func:`science_device` to the science as an argument
+(``ScienceSettings.torch_device``, ``predict_properties(device=...)``); the science never
 reads the environment. :func:`pin_process` also makes a worker process keep to its device
-where a science entry point takes no device yet (the agent's tools pick CUDA when torch
-sees one): ``cpu`` hides every GPU from torch, ``cuda:<n>`` makes GPU n the current one.
+for anything that picks one itself: ``cpu`` hides every GPU from torch, ``cuda:<n>`` makes
+GPU n the current one.
 """
 
 from __future__ import annotations

@@ -103,10 +103,11 @@ def env_torch_device(name: str, default: str = "auto") -> str:
 def science_settings():
     """The science's machine-local settings (:class:`reconstruction.settings.ScienceSettings`)
     from ``AUTOMAT_SHARED_DATA``, ``AUTOMAT_ENERGY_CACHE``, ``AUTOMAT_ENERGY_THREADS``,
-    ``AUTOMAT_TORCH_THREADS``, ``AUTOMAT_MATTERSIM_CHECKPOINT`` and
-    ``AUTOMAT_TEMPLATES_DUMP``; unset ones keep the science's defaults. What the portal, the
-    worker and the ``automat`` command pass into ``reconstruction`` (which reads no
-    environment itself)."""
+    ``AUTOMAT_TORCH_THREADS``, ``AUTOMAT_MATTERSIM_CHECKPOINT``,
+    ``AUTOMAT_TEMPLATES_DUMP`` and ``AUTOMAT_TORCH_DEVICE``; unset ones keep the science's
+    defaults. What the portal, the worker and the ``automat`` command pass into
+    ``reconstruction`` (which reads no environment itself)."""
+    from automat_web.devices import science_device
     from reconstruction.settings import DEFAULT, ScienceSettings
 
     def path(name: str, default: Path | None) -> Path | None:
@@ -120,4 +121,5 @@ def science_settings():
         torch_threads=env_int("TORCH_THREADS", DEFAULT.torch_threads, minimum=0),
         mattersim_checkpoint=path("MATTERSIM_CHECKPOINT", DEFAULT.mattersim_checkpoint),
         templates_dump=path("TEMPLATES_DUMP", DEFAULT.templates_dump),
+        torch_device=science_device(env_torch_device("TORCH_DEVICE")),
     )

@@ -25,6 +25,7 @@ ENV_VARS = {
     "torch_threads": "AUTOMAT_TORCH_THREADS",
     "mattersim_checkpoint": "AUTOMAT_MATTERSIM_CHECKPOINT",
     "templates_dump": "AUTOMAT_TEMPLATES_DUMP",
+    "torch_device": "AUTOMAT_TORCH_DEVICE",
 }
 
 
@@ -48,6 +49,9 @@ class ScienceSettings:
     templates_dump : Path
         The template library dump searched in memory (CLI, benchmark, agent without a
         database).
+    torch_device : str or None
+        Torch device of the denoiser and the potentials (``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``); None: CUDA when torch sees one, else the CPU.
     """
 
     shared_data_dir: Path = SHARED_DATA_DIR
@@ -56,6 +60,7 @@ class ScienceSettings:
     torch_threads: int = 0
     mattersim_checkpoint: Path | None = None
     templates_dump: Path = TEMPLATES_DUMP
+    torch_device: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("shared_data_dir", "energy_cache_dir", "templates_dump"):

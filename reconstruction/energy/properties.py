@@ -80,14 +80,15 @@ def predict_properties(
     settings : ScienceSettings
         Reference cache, shared data, MatterSim checkpoint and threads (the caller's).
     device : str, optional
-        Torch device of the potential ("cpu", "cuda", "cuda:1"); default CUDA when torch
-        sees one, else the CPU.
+        Torch device of the potential ("cpu", "cuda", "cuda:1"); default
+        ``settings.torch_device``, else CUDA when torch sees one, else the CPU.
     """
     from reconstruction.energy import DEFAULT_MODEL, DEFAULT_SCHEME, predict_formation_energy
     from reconstruction.energy.errors import EnergyError
 
     model = model or DEFAULT_MODEL
     scheme = references or DEFAULT_SCHEME
+    device = device or settings.torch_device
     args = {"model": model, "references": scheme, "relax": relax}
     try:
         res = predict_formation_energy(

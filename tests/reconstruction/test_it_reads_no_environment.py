@@ -64,6 +64,7 @@ def test_the_edge_fills_every_setting_from_the_same_variables(monkeypatch, tmp_p
         "torch_threads": 2,
         "mattersim_checkpoint": tmp_path / "ms.pth",
         "templates_dump": tmp_path / "t.npz",
+        "torch_device": "cuda:1",
     }
     assert set(values) == set(ENV_VARS)
     for field, value in values.items():

@@ -53,6 +53,7 @@ class DenoiseTool(Tool):
             out = dn.denoise(
                 state.image, pixel_size_A=state.pixel_size_A, mode=state.mode,
                 method=args["method"], threads=state.settings.torch_threads,
+                device=state.settings.torch_device,
             )  # fmt: skip
         except ImportError as exc:
             raise ToolError(f"the {args['method']} denoiser is not available ({exc})") from exc
