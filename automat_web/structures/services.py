@@ -22,7 +22,13 @@ from django.utils import timezone
 
 from automat_web.runs.models import Run
 from automat_web.structures.curators import is_curator
-from automat_web.structures.editing import CorrectionError, apply_edits, checked_edits, describe
+from automat_web.structures.editing import (
+    CorrectionError,
+    apply_edits,
+    cell_height_A,
+    checked_edits,
+    describe,
+)
 from automat_web.structures.models import Review, Structure
 
 log = logging.getLogger(__name__)
@@ -127,7 +133,7 @@ def correct(
     _require_curator(curator, structure)
     try:
         original = structure.atoms()
-        edits = checked_edits(edits, len(original))
+        edits = checked_edits(edits, len(original), height_A=cell_height_A(original))
         fields = describe(apply_edits(original, edits))
     except CorrectionError as exc:
         raise CurationError(str(exc)) from exc

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/energy/", views.energy, name="energy"),
     path("<int:pk>/promote/", views.promote, name="promote"),
     path("<int:pk>/structure.cif", views.cif, name="cif"),
+    path("<int:pk>/annotations.json", views.annotations, name="annotations"),
 ]

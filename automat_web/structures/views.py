@@ -11,18 +11,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from automat_web.accounts.groups import lab_groups
 from automat_web.accounts.tokens import login_or_token_required
+from automat_web.runs.models import StepArtifact
+from automat_web.structures import annotations as notes
 from automat_web.structures import export as exports
 from automat_web.structures import services
-from automat_web.structures.editing import sites
+from automat_web.structures.editing import CorrectionError, lattice, sites
 from automat_web.structures.filters import filter_structures
-from automat_web.structures.forms import ReviewForm, edits_from_post
+from automat_web.structures.forms import ReviewForm, edits_from_post, submitted, table_rows
 from automat_web.structures.models import Structure
+
+#: Overlay colours per element (by first appearance), as the reconstruction's overlay.
+PALETTE = ["#e63c3c", "#3c8cff", "#3cc85a", "#f0c828", "#c850dc"]
 
 
 def _visible(request: HttpRequest, pk: int) -> Structure:
@@ -78,21 +83,58 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    structure = _visible(request, pk)
+    return render(request, "structures/detail.html", _page(request, _visible(request, pk)))
+
+
+def _page(request: HttpRequest, structure: Structure, post=None) -> dict:
+    """The structure page's context; ``post``: a refused correction's input, shown again."""
     lineage = Structure.objects.filter(origin_run_id=structure.origin_run_id).order_by("version")
-    can_curate = services.can_curate(request.user, structure)
-    context = {
+    atoms = structure.atoms()
+    shown = sites(atoms)
+    empty_site = {"element": "", "x": "", "y": "", "z": ""}
+    return {
         "structure": structure,
         "sample": structure.origin_run.sample,
-        "sites": sites(structure.atoms()),
+        "sites": table_rows(shown, post),
+        "lattice": submitted(post, "lattice", lattice(atoms)),
+        "new_site": submitted(post, "add", empty_site),
+        "overlay": _overlay(structure),
         "reviews": structure.reviews.select_related("reviewer", "new_version"),
         "lineage": lineage,
-        "can_curate": can_curate,
+        "can_curate": services.can_curate(request.user, structure),
         "reviewable": bool(set(services.TRANSITIONS[structure.curation_state]) - {"corrected"}),
         "correctable": "corrected" in services.TRANSITIONS[structure.curation_state],
         "review_form": ReviewForm(),
     }
-    return render(request, "structures/detail.html", context)
+
+
+def _overlay(structure: Structure) -> dict:
+    """The micrograph with the reconstruction's columns (from the stored positions), or
+    the stem2cif step's own overlay image where no positions were stored."""
+    sample = structure.origin_run.sample
+    shape = notes.image_shape(structure)
+    pixel_A = notes.pixel_size_A(structure)
+    columns = notes.columns(structure, pixel_A)
+    colours: dict[str, str] = {}
+    for column in columns:
+        key = column["element"] or "?"
+        column["colour"] = colours.setdefault(key, PALETTE[len(colours) % len(PALETTE)])
+    stored_overlay = (
+        StepArtifact.objects.filter(
+            step__run_id=structure.origin_run_id, step__tool="stem2cif", name__startswith="overlay"
+        )
+        .select_related("step")
+        .order_by("-step__attempt", "-step__index")
+        .first()
+    )
+    return {
+        "preview": bool(sample.thumbnail_sha256),
+        "shape": shape,
+        "columns": columns if shape else [],
+        "radius": max(2.0, 0.2 / pixel_A) if pixel_A else 3.0,
+        "legend": colours,
+        "stored_overlay": stored_overlay,
+    }
 
 
 @login_required
@@ -122,13 +164,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the site table's changes as a new version (its energy is computed next)."""
     structure = _curated(request, pk)
-    edits = edits_from_post(request.POST, sites(structure.atoms()))
+    atoms = structure.atoms()
+    edits = edits_from_post(request.POST, sites(atoms), lattice(atoms))
     comment = (request.POST.get("comment") or "")[:2000]
     try:
         version = services.correct(structure, curator=request.user, edits=edits, comment=comment)
-    except services.CurationError as exc:
+    except (services.CurationError, CorrectionError) as exc:
+        # The page again, with the curator's input kept and nothing saved.
         messages.error(request, str(exc))
-        return redirect(structure)
+        context = {**_page(request, structure, request.POST), "correct_comment": comment}
+        return render(request, "structures/detail.html", context, status=400)
     messages.success(
         request, f"Saved version {version.version} ({version.formula}); its energy is queued."
     )
@@ -175,3 +220,13 @@ def cif(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'{disposition}; filename="{structure.cif_filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_or_token_required
+def annotations(request: HttpRequest, pk: int) -> JsonResponse:
+    """The micrograph's annotations (columns in Å with elements, lattice, provenance) with
+    links to the working image they refer to and its PNG rendition."""
+    structure = get_object_or_404(
+        Structure.objects.visible_to(request.user).select_related("origin_run__sample"), pk=pk
+    )
+    return JsonResponse(notes.document(request, structure), json_dumps_params={"indent": 1})

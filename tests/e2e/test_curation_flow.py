@@ -183,6 +183,15 @@ def test_it_curates_promotes_retrieves_and_hides_from_other_labs(
     assert run.status == "succeeded", run.error
     assert page.locator("#run table.matches code", has_text=library_id).count() >= 1
     screenshot(page, "curation-flow-retrieved")
+    # The real run's columns are drawn on its structure page and exported as annotations.
+    notes = page.request.get(f"/structures/{run.structure.pk}/annotations.json").json()
+    px = notes["image"]["pixel_size_A"]
+    assert len(notes["columns"]) > 20
+    assert {c["element"] for c in notes["columns"]} <= {"W", "S"}
+    assert all(abs(c["x_A"] - c["x_px"] * px) < 1e-3 for c in notes["columns"])
+    page.goto(f"/structures/{run.structure.pk}/")
+    assert page.locator("svg circle").count() == len(notes["columns"])
+    screenshot(page, "curation-flow-overlay")
 
     # 5. Lab B: every URL of this flow is a 404, and exports hold none of Lab A's structures.
     structures = [kept, wrong, version, run.structure]  # the later run's own result too

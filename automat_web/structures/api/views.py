@@ -16,8 +16,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from automat_web.samples.api.params import id_param
+from automat_web.structures import annotations as notes
 from automat_web.structures import services
 from automat_web.structures.api.serializers import (
+    AnnotationsSerializer,
     CorrectionRequestSerializer,
     PromotedSerializer,
     ReviewRequestSerializer,
@@ -41,8 +43,8 @@ ACTION_ERRORS = {400: INVALID, 403: NOT_A_CURATOR, 404: NOT_FOUND}
 )
 class StructureViewSet(viewsets.ReadOnlyModelViewSet):
     """Structures of the caller's lab groups (``?formula=``, ``?element=``, ``?sample=``);
-    one structure with its review trail. Curators of its lab POST ``review/``,
-    ``correct/`` and ``promote/``."""
+    one structure with its review trail and (GET ``annotations/``) its micrograph's
+    annotations. Curators of its lab POST ``review/``, ``correct/`` and ``promote/``."""
 
     serializer_class = StructureSerializer
 
@@ -87,8 +89,9 @@ class StructureViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=CorrectionRequestSerializer,
         responses={201: StructureDetailSerializer, **ACTION_ERRORS},
-        description="Save element changes and removals as a new version (the structure "
-        "becomes corrected; the new version's energy is queued).",
+        description="Save edits (element changes, moves, additions, removals, a new "
+        "lattice) as a new version (the structure becomes corrected; the new version's "
+        "energy is queued). The machine result is never changed.",
     )
     @action(detail=True, methods=["post"], serializer_class=CorrectionRequestSerializer)
     def correct(self, request: Request, pk: str | None = None) -> Response:
@@ -101,6 +104,15 @@ class StructureViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({NON_FIELD: [str(exc)]}) from None
         data = StructureDetailSerializer(version, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={200: AnnotationsSerializer, 404: NOT_FOUND},
+        description="The micrograph's annotations: the reconstruction's columns in Å in the "
+        "image frame with their elements, the lattice, provenance and links to the image.",
+    )
+    @action(detail=True, methods=["get"])
+    def annotations(self, request: Request, pk: str | None = None) -> Response:
+        return Response(notes.document(request, self.get_object()))
 
     @extend_schema(
         request=None,

@@ -42,3 +42,18 @@ def make_structure(tmp_path: Path):
 def structure(make_structure, alice, lab_a) -> Structure:
     """The machine result (MoS2: one Mo, two S) of a run of alice's sample in Lab A."""
     return make_structure(alice, lab_a)
+
+
+@pytest.fixture
+def token_client(db):
+    """``token_client(user)``: a client with only ``Authorization: Token <key>``."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user) -> APIClient:
+        token, _ = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make

@@ -61,7 +61,7 @@ def test_removing_a_site_and_correcting_again(structure, dora) -> None:
         ([], "nothing to correct"),
         ([{"op": "set_element", "site": 0, "element": "Xx"}], "not an element"),
         ([{"op": "remove", "site": 3}], "does not exist"),
-        ([{"op": "move", "site": 0}], "unknown correction"),
+        ([{"op": "rotate", "site": 0}], "unknown correction"),
         ([{"op": "remove", "site": i} for i in range(3)], "at least one site"),
     ],
 )
