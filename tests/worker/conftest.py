@@ -157,3 +157,25 @@ def wait_for_db(predicate: Callable[[], object], *, timeout: float, every: float
 
     tolerant.__doc__ = predicate.__doc__
     return wait_for(tolerant, timeout=timeout, every=every)
+
+
+def finished_once(runs: list, worker, agent_log: Path, *, log: str) -> Counter:
+    """Wait until every run has ended, then check each succeeded with one structure and
+    was finished by the agent exactly once; the agent's (run, event) counts, for the
+    caller's checks of how often each was started."""
+    from automat_web.runs.models import Run
+    from automat_web.structures.models import Structure
+
+    def all_finished():
+        assert worker.poll() is None, f"the worker died (see test-artifacts/{log})"
+        return not Run.objects.filter(pk__in=[r.pk for r in runs]).active().exists()
+
+    all_finished.__doc__ = f"every run finished (see test-artifacts/{log})"
+    wait_for_db(all_finished, timeout=90)
+    events = agent_events(agent_log)
+    for run in runs:
+        run.refresh_from_db()
+        assert run.status == "succeeded", (run.pk, run.error)
+        assert Structure.objects.filter(run=run).count() == 1
+        assert events[(run.pk, "end")] == 1, events  # the agent finished it once
+    return events

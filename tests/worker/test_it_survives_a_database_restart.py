@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 from django.db import connections
 
-from automat_web.runs.models import Run
-from automat_web.structures.models import Structure
 from tests.plugins import embedded_db
 
-from .conftest import agent_events, wait_for_db
+from .conftest import agent_events, finished_once, wait_for_db
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -38,18 +36,8 @@ def test_it_loses_no_run_when_postgresql_restarts(
     server.stop()  # a fast shutdown: every session is cut, as in a restart or failover
     server.start()
 
-    def all_finished():
-        """every run finished (see test-artifacts/worker-fault-db.log)"""
-        assert worker.poll() is None, "the worker died (see test-artifacts/)"
-        return not Run.objects.filter(pk__in=[r.pk for r in runs]).active().exists()
-
-    wait_for_db(all_finished, timeout=90)
-    events = agent_events(agent_log)
-    for run in runs:
-        run.refresh_from_db()
-        assert run.status == "succeeded", (run.pk, run.error)
-        assert Structure.objects.filter(run=run).count() == 1
-        assert events[(run.pk, "end")] == 1, events  # finished once: the cut attempt did not
+    events = finished_once(runs, worker, agent_log, log="worker-fault-db.log")
+    for run in runs:  # the cut attempt did not finish it; its retry did
         assert events[(run.pk, "start")] == run.attempts, events
     assert runs[0].attempts == 2  # the attempt in flight was cut, the retry finished it
     log = (embedded_db.ROOT / "test-artifacts" / "worker-fault-db.log").read_text()

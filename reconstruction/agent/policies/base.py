@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,3 +52,29 @@ class Policy(Protocol):
     def next(self, run: RunView) -> Action | Finish:
         """The next call given everything done so far (``run.steps[-1]`` is the last)."""
         ...
+
+
+#: A policy's whole run as one generator: it yields the next action (or the finish) and
+#: is sent the record of each step it asked for.
+Plan = Generator[Action | Finish, StepRecord, None]
+
+
+class PlannedPolicy:
+    """A :class:`Policy` written as one generator, :meth:`plan` (the rules, the direct
+    path): ``next`` starts it on the first call and sends it each step's record after."""
+
+    name = "planned"
+    max_steps = 40
+
+    def __init__(self, config: Any = None) -> None:
+        self.config = config
+        self._plan: Plan | None = None
+
+    def next(self, run: RunView) -> Action | Finish:
+        if self._plan is None:
+            self._plan = self.plan(run)
+            return next(self._plan)
+        return self._plan.send(run.steps[-1])
+
+    def plan(self, run: RunView) -> Plan:
+        raise NotImplementedError

@@ -14,12 +14,10 @@ a structure ends ``needs_review`` ("never compared with the image by simulation"
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from reconstruction.agent.policies.base import Action, Finish, RunView
-from reconstruction.agent.records import StepRecord
+from reconstruction.agent.policies.base import Action, Finish, Plan, PlannedPolicy, RunView
 
 
 @dataclass(frozen=True)
@@ -61,24 +59,14 @@ class DirectConfig:
     references: str | None = None
 
 
-Plan = Generator[Action | Finish, StepRecord, None]
-
-
-class DirectPolicy:
+class DirectPolicy(PlannedPolicy):
     """STEM2CIF once (see the module docstring)."""
 
     name = "direct"
     max_steps = 3
 
     def __init__(self, config: DirectConfig | None = None) -> None:
-        self.config = config or DirectConfig()
-        self._plan: Plan | None = None
-
-    def next(self, run: RunView) -> Action | Finish:
-        if self._plan is None:
-            self._plan = self.plan(run)
-            return next(self._plan)
-        return self._plan.send(run.steps[-1])
+        super().__init__(config or DirectConfig())
 
     def plan(self, run: RunView) -> Plan:
         cfg = self.config

@@ -18,7 +18,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconstruction.agent.policies.base import Action, Finish, RunView
+from reconstruction.agent.policies.base import Action, Finish, Plan, PlannedPolicy, RunView
 from reconstruction.agent.records import StepRecord
 
 
@@ -62,9 +62,6 @@ class RulesConfig:
     compare_undenoised: bool = True
 
 
-Plan = Generator[Action | Finish, StepRecord, None]
-
-
 @dataclass
 class _Progress:
     best: float | None = None  # best check score so far
@@ -73,21 +70,14 @@ class _Progress:
     denoise_step: int | None = None  # first step that changed the image
 
 
-class RulesPolicy:
+class RulesPolicy(PlannedPolicy):
     """Deterministic rules (see the module docstring)."""
 
     name = "rules"
     max_steps = 40
 
     def __init__(self, config: RulesConfig | None = None) -> None:
-        self.config = config or RulesConfig()
-        self._plan: Plan | None = None
-
-    def next(self, run: RunView) -> Action | Finish:
-        if self._plan is None:
-            self._plan = self.plan(run)
-            return next(self._plan)
-        return self._plan.send(run.steps[-1])
+        super().__init__(config or RulesConfig())
 
     def plan(self, run: RunView) -> Plan:
         cfg = self.config
