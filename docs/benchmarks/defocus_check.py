@@ -16,10 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+from reconstruction.bench.simulator import correlation, fit_scale, load_structures
 from reconstruction.simulate.config import ImagingConfig
 from reconstruction.simulate.fast import simulate_fast
 from reconstruction.simulate.multislice import simulate_full_views
-from reconstruction.simulate.validate import correlation, fit_scale, load_structures
 
 
 def main(out: Path) -> None:

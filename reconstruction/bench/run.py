@@ -104,8 +104,8 @@ def held_out_ids(
     """The sample's own structure and every library template equivalent to it (same
     composition, same projected structure): left out to test a structure the library
     does not know. ``templates``: a dump, ``""`` or None for ``settings.templates_dump``."""
+    from reconstruction.bench.retrieval import equivalent
     from reconstruction.descriptors import ArrayRetriever
-    from reconstruction.descriptors.evaluate import equivalent
 
     retriever = ArrayRetriever.from_dump(templates or settings.templates_dump)
     ids = [sample.meta["structure_id"]]

@@ -344,7 +344,7 @@ def get_references(
         if cached is None:
             raise MissingReference(
                 f"no fitted_relaxed references for {model} in {cache_dir}: relax the training "
-                "split first (python -m reconstruction.energy.oracle --split train ...)"
+                "split first (python -m reconstruction.bench.energy_oracle --split train ...)"
             )
         return cached
     raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")

@@ -28,7 +28,8 @@ SLICE_THICKNESS_A = 1.0
 Z_PADDING_A = 2.0
 # Coarsest potential sampling [Å]. 0.1 Å resolves scattering to 66 mrad (antialiased), three
 # times the segmented detector's 22 mrad: MoS2 iDPC at 0.1 vs 0.05 Å correlates 0.99996
-# (0.9 % rms difference) for 6x less CPU, 15.7 vs 95.7 s (reconstruction.simulate.sampling).
+# (0.9 % rms difference) for 6x less CPU, 15.7 vs 95.7 s
+# (reconstruction.bench.simulator_sampling).
 MAX_POTENTIAL_SAMPLING_A = 0.1
 # Fraction of the antialiased reciprocal space that must reach the largest detector angle.
 ANTIALIAS = 2.0 / 3.0

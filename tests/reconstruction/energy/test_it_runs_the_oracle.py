@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ase.calculators.emt import EMT
 
-from reconstruction.energy import backends, oracle
+from reconstruction.bench import energy_oracle as oracle
+from reconstruction.bench.energy_scoring import summarize
+from reconstruction.energy import backends
 from reconstruction.energy.references import mp_elemental_energies
-from reconstruction.energy.scoring import summarize
 
 from .helpers import strained_cu_bilayer
 

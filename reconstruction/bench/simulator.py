@@ -2,7 +2,7 @@
 
 Run::
 
-    nice -n 10 .venv/bin/python -m reconstruction.simulate.validate \\
+    nice -n 10 .venv/bin/python -m reconstruction.bench.simulator \\
         --out docs/benchmarks/simulator.json
 
 (a) Full iDPC (4-segment, multislice) against two independent images of the same cell:
@@ -257,7 +257,7 @@ def run(out: Path, data_dir: Path | None = None) -> dict:
     report: dict[str, object] = {
         "date": datetime.date.today().isoformat(),
         "machine": f"2-core CPU, no GPU ({platform.processor() or platform.machine()})",
-        "command": f"nice -n 10 .venv/bin/python -m reconstruction.simulate.validate --out {out}",
+        "command": f"nice -n 10 .venv/bin/python -m reconstruction.bench.simulator --out {out}",
         "base_config": BASE.as_dict(),
         "fast_constants": {
             k: getattr(fast, k)

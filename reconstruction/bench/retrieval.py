@@ -1,4 +1,4 @@
-"""Evaluation behind ``python -m reconstruction.descriptors.benchmark evaluate``.
+"""Evaluation behind ``python -m reconstruction.bench.retrieval_runs evaluate``.
 
 Retrieval is right when the template is the sample's structure or an equivalent one:
 same composition, RMSD_xy <= 0.05 Å and projected MSE_2D <= 0.01 Å² (reconstruction.metrics

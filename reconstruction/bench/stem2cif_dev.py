@@ -2,7 +2,7 @@
 
 Run as a module::
 
-    python -m reconstruction.stem2cif.dev_eval --n 60 --mode idpc --size 512 --seed 0
+    python -m reconstruction.bench.stem2cif_dev --n 60 --mode idpc --size 512 --seed 0
 
 Each structure is simulated with the fast simulator (random in-plane rotation, dose drawn
 from the tiers' range), reconstructed, and scored: RMSD_xy of the Gauss-reduced in-plane

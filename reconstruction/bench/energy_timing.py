@@ -2,7 +2,7 @@
 
 Run as::
 
-    nice -n 10 .venv/bin/python -m reconstruction.energy.timing --model chgnet-0.3.0 --n 20
+    nice -n 10 .venv/bin/python -m reconstruction.bench.energy_timing --model chgnet-0.3.0 --n 20
 
 Prints JSON: model load time, and per structure the wall time of relax + formation energy
 (the first call also computes any missing references; that is reported separately).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .oracle import DEFAULT_CACHE
+from reconstruction.bench.energy_oracle import DEFAULT_CACHE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,12 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from ase.build import mx2
 
-    from .backends import get_calculator
-    from .dataset import load_labelled
-    from .formation import predict_formation_energy
-    from .references import get_references
+    from reconstruction.energy.backends import get_calculator
+    from reconstruction.energy.dataset import load_labelled
+    from reconstruction.energy.formation import predict_formation_energy
+    from reconstruction.energy.references import get_references
 
-    p = argparse.ArgumentParser(prog="python -m reconstruction.energy.timing")
+    p = argparse.ArgumentParser(prog="python -m reconstruction.bench.energy_timing")
     p.add_argument("--model", required=True)
     p.add_argument("--scheme", default="elemental")
     p.add_argument("--n", type=int, default=20, help="evaluation structures with <= 12 atoms")

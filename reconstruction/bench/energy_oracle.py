@@ -2,7 +2,7 @@
 
 Run as::
 
-    nice -n 10 .venv/bin/python -m reconstruction.energy.oracle --model chgnet-0.3.0 \\
+    nice -n 10 .venv/bin/python -m reconstruction.bench.energy_oracle --model chgnet-0.3.0 \\
         --limit 300 --out docs/benchmarks/energy_oracle_chgnet-0.3.0.json
 
 Structures come from the evaluation half of the fixed id-hash split (never used to fit
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .dataset import load_labelled, tier_of
+from reconstruction.energy.dataset import load_labelled, tier_of
 
 DEFAULT_CACHE = Path("var") / "energy_refs"
 
@@ -41,7 +41,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def relax_record(atoms: Any, calc: Any, **relax_kwargs: Any) -> dict[str, Any]:
     """Relax one truth structure and return its JSONL record (raw energies, no references)."""
-    from .relax import relax_2d
+    from reconstruction.energy.relax import relax_2d
 
     result = relax_2d(atoms, calc, **relax_kwargs)
     info = atoms.info
@@ -78,7 +78,7 @@ def run_relaxations(
     relax_kwargs: dict[str, Any] | None = None,
 ) -> int:
     """Relax structures of one split not yet in ``jsonl``; return how many were added."""
-    from .backends import get_calculator
+    from reconstruction.energy.backends import get_calculator
 
     done = {r["id"] for r in read_jsonl(jsonl)}
     todo = [a for a in load_labelled(split)[:limit] if str(a.info["id"]) not in done]
@@ -104,7 +104,7 @@ def run_relaxations(
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m reconstruction.energy.oracle",
+        prog="python -m reconstruction.bench.energy_oracle",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             relax_kwargs=relax_kwargs,
         )
     if args.phase in ("all", "summary") and args.split == "eval":
-        from .scoring import summarize
+        from reconstruction.bench.energy_scoring import summarize
 
         train = read_jsonl(args.train_jsonl) if args.train_jsonl else None
         summary = summarize(
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             device=args.device,
             train_records=train,
         )
-        summary["command"] = "python -m reconstruction.energy.oracle " + " ".join(
+        summary["command"] = "python -m reconstruction.bench.energy_oracle " + " ".join(
             sys.argv[1:] if argv is None else argv
         )
         summary["date"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,12 +1,12 @@
 """Query latency of the pgvector retriever with the full library.
 
-``python -m templates_lib.latency --queries Q.jsonl --out docs/benchmarks/templates_latency.json
-[--dump templates_lib/data/templates.npz]``
+``python -m templates_lib.benchmarks.latency --queries Q.jsonl
+--out docs/benchmarks/templates_latency.json [--dump templates_lib/data/templates.npz]``
 
 Starts its own embedded PostgreSQL (``var/templates/latency-pg``, removed afterwards),
 migrates, times ``load_templates`` of the dump, then times ``retriever().top_k`` (k = 10,
 exact element set, one SQL query each) for every query descriptor of a benchmark
-(``reconstruction.descriptors.benchmark queries`` output), three passes, the first as
+(``reconstruction.bench.retrieval_runs queries`` output), three passes, the first as
 warm-up.
 """
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m templates_lib.latency")
+    parser = argparse.ArgumentParser(prog="python -m templates_lib.benchmarks.latency")
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--dump", type=Path, default=None)
     parser.add_argument("--out", type=Path, required=True)

@@ -1,14 +1,14 @@
 """Template retrieval and prior benchmark on a built data set (``automat bench build``).
 
-``python -m reconstruction.descriptors.benchmark queries DATASET OUT.jsonl``
+``python -m reconstruction.bench.retrieval_runs queries DATASET OUT.jsonl``
     per sample: the image's observation and descriptors (ours in Å, and the paper's
     pixel-binned histogram), and the template-free reconstruction with its scores
     (resumable; the expensive part, independent of the library).
-``python -m reconstruction.descriptors.benchmark evaluate DATASET OUT.jsonl --records R``
+``python -m reconstruction.bench.retrieval_runs evaluate DATASET OUT.jsonl --records R``
     retrieval top-1/top-10 per descriptor against the library (``R``: the builder's JSON
     lines, which hold the templates' observations) and the top-1 distances when right,
     wrong and held out.
-``python -m reconstruction.descriptors.benchmark prior DATASET OUT.jsonl --records R
+``python -m reconstruction.bench.retrieval_runs prior DATASET OUT.jsonl --records R
 --report EVAL.json --plain-scores SCORES.json --out PRIOR.json [--held-out]``
     every sample reconstructed with its nearest template (or, held out, the nearest that is
     neither the truth nor equivalent) as prior, scored against the template-free run.
@@ -123,7 +123,7 @@ def observation_of(row: dict) -> Observation:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reconstruction.descriptors.benchmark")
+    parser = argparse.ArgumentParser(prog="python -m reconstruction.bench.retrieval_runs")
     sub = parser.add_subparsers(dest="verb", required=True)
     q = sub.add_parser("queries")
     q.add_argument("dataset", type=Path)
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     if args.verb == "prior":
-        from reconstruction.descriptors.evaluate import prior_effect
+        from reconstruction.bench.retrieval import prior_effect
 
         out = prior_effect(
             args.dataset, args.queries, args.records, json.loads(args.report.read_text()),
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.verb == "queries":
         queries(args.dataset, args.out, workers=args.workers, plain=not args.no_plain)
     else:
-        from reconstruction.descriptors.evaluate import evaluate
+        from reconstruction.bench.retrieval import evaluate
 
         report = evaluate(args.dataset, args.queries, args.records, workers=args.workers)
         args.out.write_text(json.dumps(report, indent=1))

@@ -1,7 +1,8 @@
 """Scale test of the pgvector index: N synthetic descriptor vectors (default 1,000,000),
 HNSW build time, recall@10 against exact search, query latency.
 
-``python -m templates_lib.scale --out docs/benchmarks/templates_scale.json [--n 1000000]``
+``python -m templates_lib.benchmarks.scale --out docs/benchmarks/templates_scale.json
+[--n 1000000]``
 
 Runs its own embedded PostgreSQL (``var/templates/scale-postgres``, removed afterwards
 unless ``--keep``), so it touches no other database. Vectors: ``--clusters`` centres drawn
@@ -121,7 +122,7 @@ def _exact_top10(data: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m templates_lib.scale")
+    parser = argparse.ArgumentParser(prog="python -m templates_lib.benchmarks.scale")
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=None, help="default: the rich descriptor's")
     parser.add_argument("--queries", type=int, default=200)

@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from .corrections import mp2020_correction_eV
-from .formation import formation_energy_eV_per_atom, needs_correction_removal
-from .references import (
+from reconstruction.energy.corrections import mp2020_correction_eV
+from reconstruction.energy.formation import formation_energy_eV_per_atom, needs_correction_removal
+from reconstruction.energy.references import (
     SCHEMES,
     ElementalReferences,
     get_references,
     references_from_training,
     save_references,
 )
-from .relax import atoms_from_dict
+from reconstruction.energy.relax import atoms_from_dict
 
 
 def error_stats(errors: list[float]) -> dict[str, Any]:

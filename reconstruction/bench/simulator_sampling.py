@@ -1,7 +1,8 @@
 """How coarse may the full simulation be? Full iDPC of a structure at two samplings.
 
-    python -m reconstruction.simulate.sampling c2dm-MoS2-H [--fine 0.05] [--coarse 0.1]
-    python -m reconstruction.simulate.sampling c2dm-MoS2-H --what scan --fine 0.15 --coarse 0.22
+    python -m reconstruction.bench.simulator_sampling c2dm-MoS2-H [--fine 0.05] [--coarse 0.1]
+    python -m reconstruction.bench.simulator_sampling c2dm-MoS2-H --what scan \
+        --fine 0.15 --coarse 0.22
 
 ``--what potential`` (default) varies the real-space sampling of the multislice potential,
 ``--what scan`` the probe's scan step over the one periodic cell. Prints one JSON line per

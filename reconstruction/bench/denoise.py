@@ -1,8 +1,8 @@
 """Benchmarks of the denoisers (docs/benchmarks/denoise.md).
 
-    python -m reconstruction.denoise.benchmark quality --out docs/benchmarks/denoise-quality.json
-    python -m reconstruction.denoise.benchmark timing --out docs/benchmarks/denoise-timing.json
-    python -m reconstruction.denoise.benchmark prepare var/bench/fast-450 OUT --every 3
+    python -m reconstruction.bench.denoise quality --out docs/benchmarks/denoise-quality.json
+    python -m reconstruction.bench.denoise timing --out docs/benchmarks/denoise-timing.json
+    python -m reconstruction.bench.denoise prepare var/bench/fast-450 OUT --every 3
 
 ``quality``: PSNR and SSIM against the clean image on the held-out evaluation pairs
 (:func:`reconstruction.denoise.data.evaluation_pairs`: structures neither trained on nor
@@ -202,7 +202,7 @@ def machine() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reconstruction.denoise.benchmark")
+    parser = argparse.ArgumentParser(prog="python -m reconstruction.bench.denoise")
     parser.add_argument(
         "--threads", type=int, default=0, help="torch CPU threads (default 0: chosen by load)"
     )
