@@ -126,7 +126,7 @@ def _best_translation(fp, sp, fr, sr, lr) -> float:
 
 def _reduced_lengths(atoms: Atoms) -> list[float]:
     """In-plane lattice lengths [Å] of the Gauss-reduced 2D cell, shortest first."""
-    from reconstruction.stem2cif.lattice import gauss_reduce
+    from reconstruction.detection.lattice import gauss_reduce
 
     basis = gauss_reduce(np.array(atoms.cell)[:2, :2].T)
     return sorted(np.linalg.norm(basis, axis=0).tolist())

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from reconstruction.detection import lattice as lattice_mod
+from reconstruction.detection import motif as motif_mod
+from reconstruction.detection import peaks
+from reconstruction.detection.supercell import find_supercell
 from reconstruction.errors import ReconstructionError
-from reconstruction.stem2cif import lattice as lattice_mod
-from reconstruction.stem2cif import motif as motif_mod
-from reconstruction.stem2cif import peaks
-from reconstruction.stem2cif.supercell import find_supercell
 
 COLUMN_SIGMA_A = 0.12
 LATTICE_SIGMA_A = 0.18

@@ -19,7 +19,7 @@ import numpy as np
 from ase.data import atomic_numbers
 from scipy import ndimage
 
-from reconstruction.stem2cif.motif import CellAverage
+from reconstruction.detection.motif import CellAverage
 
 CELL_A = 12.0
 PSF_RADIUS_A = 3.5
@@ -78,7 +78,7 @@ def single_atom_response(
 
     The fast simulator's contrast model (iDPC: projected potential; HAADF: Z^1.7; ABF:
     Z, inverted) times the transfer of an aberration-free probe and the filter of
-    :func:`reconstruction.stem2cif.peaks.bandpass`, on a periodic grid of ``CELL_A``.
+    :func:`reconstruction.detection.peaks.bandpass`, on a periodic grid of ``CELL_A``.
 
     Parameters
     ----------
@@ -89,7 +89,7 @@ def single_atom_response(
     pixel_size_A : float
         Pixel size [Å/px].
     column_sigma_A, background_sigma_A : float
-        The filter of :func:`reconstruction.stem2cif.peaks.bandpass` [Å].
+        The filter of :func:`reconstruction.detection.peaks.bandpass` [Å].
     energy_eV, semiangle_mrad : float
         Nominal beam energy [eV] and probe semi-angle [mrad].
     source_sigma_A : float

@@ -17,11 +17,12 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from reconstruction.detection import lattice as lattice_mod
+from reconstruction.detection import motif as motif_mod
+from reconstruction.detection import peaks
+from reconstruction.detection.supercell import find_supercell
 from reconstruction.errors import ElementsInconsistent, ImplausiblePixelSize, NoLatticeFound
-from reconstruction.stem2cif import contrast, peaks
-from reconstruction.stem2cif import lattice as lattice_mod
-from reconstruction.stem2cif import motif as motif_mod
-from reconstruction.stem2cif.supercell import find_supercell
+from reconstruction.stem2cif import contrast
 
 
 def lattice_and_motif(filtered, origin, px, config, response, clock, prior, warnings, basis=None):

@@ -23,6 +23,9 @@ import numpy as np
 from ase import Atoms
 
 from reconstruction.chemistry import UnknownElement, parse_elements
+from reconstruction.detection import lattice as lattice_mod
+from reconstruction.detection import motif as motif_mod
+from reconstruction.detection import peaks
 from reconstruction.errors import (
     ElementsInconsistent,
     ImplausiblePixelSize,
@@ -30,10 +33,8 @@ from reconstruction.errors import (
     ReconstructionError,
 )
 from reconstruction.records import check_keys
-from reconstruction.stem2cif import blurred_templates, measure, peaks, symmetry, zcoords
+from reconstruction.stem2cif import blurred_templates, measure, symmetry, zcoords
 from reconstruction.stem2cif import elements as elements_mod
-from reconstruction.stem2cif import lattice as lattice_mod
-from reconstruction.stem2cif import motif as motif_mod
 from reconstruction.stem2cif import prior as prior_mod
 from reconstruction.stem2cif.scale import check_pixel_size
 

@@ -22,10 +22,10 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from reconstruction.detection.lattice import gauss_reduce
+from reconstruction.detection.supercell import hermite_supercells
 from reconstruction.errors import ReconstructionError
 from reconstruction.stem2cif import measure
-from reconstruction.stem2cif.lattice import gauss_reduce
-from reconstruction.stem2cif.supercell import hermite_supercells
 
 #: Largest descriptor distance at which a template is used (measured: see the module doc).
 MAX_DISTANCE = 0.05

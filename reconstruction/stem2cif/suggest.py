@@ -7,7 +7,7 @@ among the suggestions; nothing is applied without them, since a wrong template g
 wrong scale that every later check would then agree with.
 
 The image's lattice is found by STEM2CIF's own autocorrelation search
-(:func:`~reconstruction.stem2cif.lattice.find_lattice`), whose filters need a pixel size:
+(:func:`~reconstruction.detection.lattice.find_lattice`), whose filters need a pixel size:
 a provisional one puts the image's strongest Bragg spacing at :data:`TYPICAL_SPACING_A`
 (or at half or twice that, when the strongest peak is a higher order or a superstructure).
 """
@@ -65,9 +65,9 @@ class PixelSizeSuggestion:
 
 def image_cell_px(image: np.ndarray, *, mode: str = "idpc") -> tuple[float, float, float] | None:
     """The image's reduced 2D cell (a, b [px], gamma [deg]); None when it shows none."""
+    from reconstruction.detection.lattice import find_lattice
+    from reconstruction.detection.peaks import bandpass
     from reconstruction.errors import ReconstructionError
-    from reconstruction.stem2cif.lattice import find_lattice
-    from reconstruction.stem2cif.peaks import bandpass
     from reconstruction.stem2cif.scale import strongest_spacing_px
 
     spacing = strongest_spacing_px(np.asarray(image, float))  # None: no lattice to see
@@ -156,7 +156,7 @@ def template_cells(matches: Iterable[Any]) -> list[dict[str, Any]]:
 
 def _cellpar(basis: np.ndarray) -> tuple[float, float, float]:
     """(|a|, |b|, angle [deg]) of a basis after Gauss reduction (columns are vectors)."""
-    from reconstruction.stem2cif.lattice import Lattice2D, gauss_reduce
+    from reconstruction.detection.lattice import Lattice2D, gauss_reduce
 
     cell = Lattice2D.from_basis(gauss_reduce(np.asarray(basis, float)), 1.0)
     return cell.a_A, cell.b_A, cell.gamma_deg

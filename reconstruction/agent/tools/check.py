@@ -176,8 +176,8 @@ def _image_basis(state: AgentState, cand) -> np.ndarray:
     """Lattice vectors in the image (2, 2) [px], from STEM2CIF or measured here."""
     if cand.stem2cif is not None:
         return cand.stem2cif.lattice.basis
+    from reconstruction.detection.lattice import find_lattice
     from reconstruction.errors import ReconstructionError
-    from reconstruction.stem2cif.lattice import find_lattice
 
     filtered = _bandpass(state.image, state.pixel_size_A, state.mode)
     try:
@@ -332,7 +332,7 @@ def _rot(deg: float) -> np.ndarray:
 
 
 def _bandpass(image: np.ndarray, pixel_size_A: float, mode: str) -> np.ndarray:
-    from reconstruction.stem2cif.peaks import bandpass
+    from reconstruction.detection.peaks import bandpass
 
     return bandpass(np.asarray(image, dtype=np.float64), pixel_size_A=pixel_size_A, mode=mode)
 

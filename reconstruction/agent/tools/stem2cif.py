@@ -240,7 +240,7 @@ def _adopt(state: AgentState, match) -> ToolOutput:
 def _scale(atoms, measured: dict[str, float] | None) -> float | None:
     """Isotropic in-plane scale that brings the template's reduced cell onto the measured
     one, when the two agree within 15 % in both lengths (None otherwise)."""
-    from reconstruction.stem2cif.lattice import gauss_reduce
+    from reconstruction.detection.lattice import gauss_reduce
 
     if not measured:
         return None

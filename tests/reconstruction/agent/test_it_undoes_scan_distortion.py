@@ -13,8 +13,8 @@ import pytest
 
 from reconstruction.agent.tools.check import _bandpass, scan_correction, undistort
 from reconstruction.data import monolayer
+from reconstruction.detection.lattice import Lattice2D, find_lattice
 from reconstruction.simulate import ImagingConfig, simulate_fast
-from reconstruction.stem2cif.lattice import Lattice2D, find_lattice
 
 PX = 0.1
 #: A scan stretching x by 2 % and shearing by about 3°.

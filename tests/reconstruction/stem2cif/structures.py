@@ -108,6 +108,6 @@ def simulated(
 
 def reduced_lengths(atoms: Atoms) -> np.ndarray:
     """Gauss-reduced in-plane lattice lengths [Å], shortest first."""
-    from reconstruction.stem2cif.lattice import gauss_reduce
+    from reconstruction.detection.lattice import gauss_reduce
 
     return np.sort(np.linalg.norm(gauss_reduce(np.array(atoms.cell)[:2, :2].T), axis=0))

@@ -1,10 +1,9 @@
 import numpy as np
 
-from reconstruction.stem2cif.lattice import find_lattice
-from reconstruction.stem2cif.peaks import bandpass
-from reconstruction.stem2cif.supercell import SUPERCELLS, find_supercell
-
-from .structures import PIXEL_SIZE_A, simulated
+from reconstruction.detection.lattice import find_lattice
+from reconstruction.detection.peaks import bandpass
+from reconstruction.detection.supercell import SUPERCELLS, find_supercell
+from tests.reconstruction.stem2cif.structures import PIXEL_SIZE_A, simulated
 
 
 def test_it_lists_every_sublattice_of_index_2_to_4_once():

@@ -1,16 +1,20 @@
 import numpy as np
 import pytest
 
-from reconstruction.errors import NoLatticeFound
-from reconstruction.stem2cif.lattice import (
+from reconstruction.detection.lattice import (
     Lattice2D,
     find_lattice,
     fit_lattice_and_motif,
     gauss_reduce,
 )
-from reconstruction.stem2cif.peaks import bandpass
-
-from .structures import PIXEL_SIZE_A, STRUCTURES, reduced_lengths, simulated
+from reconstruction.detection.peaks import bandpass
+from reconstruction.errors import NoLatticeFound
+from tests.reconstruction.stem2cif.structures import (
+    PIXEL_SIZE_A,
+    STRUCTURES,
+    reduced_lengths,
+    simulated,
+)
 
 
 def test_it_gauss_reduces_to_the_shortest_basis():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from reconstruction.stem2cif.peaks import bandpass, local_maxima, refine_positions
+from reconstruction.detection.peaks import bandpass, local_maxima, refine_positions
 
 
 def _gaussians(xy: np.ndarray, shape=(128, 128), sigma=2.0) -> np.ndarray:

@@ -3,7 +3,7 @@
 The image is folded into one unit cell (the lattice-averaged image): every pixel goes to
 its fractional coordinate modulo 1, so the average over N cells has sqrt(N) less noise
 and the sites are found and measured there. Positions are then refined on the individual
-columns (see :func:`reconstruction.stem2cif.lattice.fit_lattice_and_motif`).
+columns (see :func:`reconstruction.detection.lattice.fit_lattice_and_motif`).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from reconstruction.detection.supercell import SUPERCELLS
 from reconstruction.errors import NoLatticeFound
-from reconstruction.stem2cif.supercell import SUPERCELLS
 
 
 @dataclass(frozen=True)
