@@ -1,8 +1,12 @@
-"""Managing a lab: its members and their roles (member, curator, admin), with an audit row
-for every change. The Labs page, the API and the tests call these services.
+"""Managing a lab: its name, its members and their roles (member, curator, admin), with an
+audit row for every change. The Labs page, the API and the tests call these services.
 
 Rules:
 
+- a superuser creates a lab, optionally with a first admin; a lab admin (or a superuser)
+  renames it. Names are unique regardless of case: the database refuses an exact clash
+  (``Group.name`` is unique) and a lock serialises naming, so two people creating "Lab X"
+  and "lab x" at once cannot both succeed;
 - a lab admin (or a superuser: admin of every lab) adds and removes members and grants
   and revokes roles; other members see the member list only;
 - a role counts only while its holder is a member, and removing a member ends their roles;
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from automat_web.accounts import audit
@@ -29,6 +33,12 @@ from automat_web.structures.models import LabCurator
 
 #: The roles a member may hold on top of membership.
 ROLES = ("curator", "admin")
+
+#: The longest lab name (``Group.name``).
+NAME_MAX = Group._meta.get_field("name").max_length
+
+#: Key of the PostgreSQL advisory lock held while a lab is named (created or renamed).
+_NAMING_LOCK = 0x6C61_6273  # "labs"
 
 
 class LabError(ValueError):
@@ -47,8 +57,20 @@ class LastAdmin(LabError):
     """Removing or demoting the lab's only admin."""
 
 
+class BadLabName(LabError):
+    """A blank, too long or otherwise unusable lab name."""
+
+
+class NameTaken(LabError):
+    """Another lab has this name (regardless of case)."""
+
+
 class NotALabAdmin(PermissionDenied):
     """Only the lab's admins may do this (a 403 on the pages and in the API)."""
+
+
+class NotASuperuser(PermissionDenied):
+    """Only a site administrator may do this (a 403 on the pages and in the API)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,121 @@ def find_member(group: Group, username: str) -> AbstractBaseUser:
 def require_admin(user: AbstractBaseUser, group: Group) -> None:
     if not is_lab_admin(user, group):
         raise NotALabAdmin(f"only the admins of {group.name} may change its members and roles")
+
+
+def can_create_labs(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether ``user`` may create labs: an active superuser."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def require_superuser(user: AbstractBaseUser | AnonymousUser) -> None:
+    if not can_create_labs(user):
+        raise NotASuperuser("only a site administrator may create labs")
+
+
+def users_to_choose() -> QuerySet:
+    """The active users, by name: whom a superuser may make a new lab's first admin."""
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+def clean_lab_name(name: str) -> str:
+    """``name`` without surrounding white space.
+
+    Raises
+    ------
+    BadLabName
+        It is blank, longer than ``NAME_MAX`` characters or holds a NUL.
+    """
+    name = name.strip()
+    if not name:
+        raise BadLabName("a lab needs a name")
+    if len(name) > NAME_MAX:
+        raise BadLabName(f"a lab name has at most {NAME_MAX} characters (this has {len(name)})")
+    if "\x00" in name:  # PostgreSQL refuses a NUL in text
+        raise BadLabName("a lab name cannot hold a NUL character")
+    return name
+
+
+@transaction.atomic
+def create_lab(name: str, *, by: AbstractBaseUser, admin: AbstractBaseUser | None = None) -> Group:
+    """Create the lab ``name`` (a superuser only); ``admin`` becomes its first member and
+    admin. Every step is a row of the new lab's audit trail.
+
+    Raises
+    ------
+    NotASuperuser
+        ``by`` is not a site administrator.
+    BadLabName, NameTaken
+        The name is unusable, or another lab has it (regardless of case).
+    """
+    require_superuser(by)
+    name = clean_lab_name(name)
+    _lock_naming()
+    _refuse_taken(name)
+    group = _saved(Group(name=name))
+    audit.record(group, by, LabEvent.Action.LAB_CREATED, target=name)
+    if admin is not None:
+        add_member(group, admin, by=by)
+        set_role(group, admin, "admin", True, by=by)
+    return group
+
+
+@transaction.atomic
+def rename_lab(group: Group, name: str, *, by: AbstractBaseUser) -> bool:
+    """Rename ``group`` (its admins or a superuser); False if the name is unchanged.
+
+    Raises
+    ------
+    NotALabAdmin
+        ``by`` does not administer the lab.
+    BadLabName, NameTaken
+        The name is unusable, or another lab has it (regardless of case).
+    """
+    require_admin(by, group)
+    name = clean_lab_name(name)
+    _lock_naming()
+    _lock(group)
+    old = Group.objects.values_list("name", flat=True).get(pk=group.pk)
+    if name == old:
+        return False
+    _refuse_taken(name, but=group)
+    group.name = name
+    try:
+        _saved(group)
+    except NameTaken:
+        group.name = old
+        raise
+    audit.record(group, by, LabEvent.Action.LAB_RENAMED, target=name, detail=old)
+    return True
+
+
+def _refuse_taken(name: str, *, but: Group | None = None) -> None:
+    others = Group.objects.filter(name__iexact=name)
+    if but is not None:
+        others = others.exclude(pk=but.pk)
+    taken = others.values_list("name", flat=True).first()
+    if taken is not None:
+        raise NameTaken(f"there is already a lab named {taken!r}: choose another name")
+
+
+def _saved(group: Group) -> Group:
+    """Save ``group``; the unique name in the database is the last word on a clash."""
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:
+        raise NameTaken(
+            f"there is already a lab named {group.name!r}: choose another name"
+        ) from None
+    return group
+
+
+def _lock_naming() -> None:
+    """Serialise the naming of labs until the transaction ends: the case-insensitive clash
+    check reads every name, and the database's unique index only sees exact clashes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NAMING_LOCK])
 
 
 @transaction.atomic

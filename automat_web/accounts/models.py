@@ -36,7 +36,8 @@ class LabAdmin(models.Model):
 
 
 class LabEvent(models.Model):
-    """One change to a lab: membership, a role, or the sharing of one of its samples.
+    """One change to a lab: its creation or name, membership, a role, or the sharing of one
+    of its samples.
 
     Rows are only ever added. Names are kept as text besides the foreign keys, so the trail
     still says who and what after a user, a lab or a sample is deleted.
@@ -51,6 +52,8 @@ class LabEvent(models.Model):
         SAMPLE_UNSHARED = "sample_unshared", "stopped sharing sample"
         SAMPLE_PUBLIC = "sample_public", "made sample public"
         SAMPLE_PRIVATE = "sample_private", "made sample private"
+        LAB_CREATED = "lab_created", "created lab"
+        LAB_RENAMED = "lab_renamed", "renamed lab"
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -59,9 +62,13 @@ class LabEvent(models.Model):
     actor_name = models.CharField(max_length=150, blank=True, help_text="Who, as they were named.")
     action = models.CharField(max_length=32, choices=Action.choices)
     target = models.CharField(
-        max_length=255, blank=True, help_text="The member's user name or the sample's name."
+        max_length=255,
+        blank=True,
+        help_text="The member's user name, the sample's name or the lab's (new) name.",
     )
-    detail = models.CharField(max_length=255, blank=True, help_text="The role, or the other lab.")
+    detail = models.CharField(
+        max_length=255, blank=True, help_text="The role, the other lab, or the lab's old name."
+    )
     other_group = models.ForeignKey(
         Group,
         on_delete=models.SET_NULL,
@@ -95,4 +102,8 @@ class LabEvent(models.Model):
             return f"made sample “{target}” " + (
                 "public" if action == self.Action.SAMPLE_PUBLIC else "private"
             )
+        if action == self.Action.LAB_RENAMED:
+            return f"renamed lab “{detail}” to “{target}”"
+        if action == self.Action.LAB_CREATED:
+            return f"created lab “{target}”"
         return f"{action.label} {target}"

@@ -1,8 +1,9 @@
 """The profile page (who you are, your lab groups, your API token) and the Labs pages
-(members and their roles, managed by the lab's admins, and the lab's audit trail).
+(labs created by a superuser and renamed by their admins, members and their roles managed
+by the lab's admins, and the lab's audit trail).
 
 A lab the user is not a member of is a 404 (a superuser sees every lab); a member who is
-not an admin gets a 403 on a change.
+not an admin gets a 403 on a change, and anyone but a superuser a 403 on creating a lab.
 """
 
 from __future__ import annotations
@@ -65,7 +66,44 @@ def lab_list(request: HttpRequest) -> HttpResponse:
         {"lab": group, "roles": labs.roles_of(request.user, group)}
         for group in labs.visible_labs(request.user)
     ]
-    return render(request, "accounts/labs.html", {"rows": rows})
+    can_create = labs.can_create_labs(request.user)
+    context = {
+        "rows": rows,
+        "can_create": can_create,
+        "users": labs.users_to_choose() if can_create else [],
+        "name_max": labs.NAME_MAX,
+    }
+    return render(request, "accounts/labs.html", context)
+
+
+@login_required
+@require_POST
+def create_lab(request: HttpRequest) -> HttpResponse:
+    """POST ``name`` and, optionally, ``admin`` (a user name): the lab's first admin."""
+    labs.require_superuser(request.user)
+    try:
+        chosen = request.POST.get("admin", "").strip()
+        admin = labs.find_user(chosen) if chosen else None
+        group = labs.create_lab(request.POST.get("name", ""), by=request.user, admin=admin)
+    except labs.LabError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:labs")
+    messages.success(request, f"Lab {group.name} is created.")
+    return redirect("accounts:lab", pk=group.pk)
+
+
+@login_required
+@require_POST
+def rename_lab(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST ``name``: the lab's new name."""
+    group = _managed_lab(request, pk)
+    old = group.name
+    try:
+        if labs.rename_lab(group, request.POST.get("name", ""), by=request.user):
+            messages.success(request, f"Lab {old} is now named {group.name}.")
+    except labs.LabError as exc:
+        messages.error(request, str(exc))
+    return redirect("accounts:lab", pk=group.pk)
 
 
 @login_required
@@ -77,6 +115,7 @@ def lab_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": labs.is_lab_admin(request.user, group),
         "events": audit.events(group)[: audit.SHOWN],
         "roles": labs.ROLES,
+        "name_max": labs.NAME_MAX,
     }
     return render(request, "accounts/lab.html", context)
 

@@ -1,8 +1,10 @@
-"""REST API for labs: members and their roles, adding and removing members, granting and
-revoking roles, and the audit trail, through the services of ``accounts.labs``.
+"""REST API for labs: creating (superusers) and renaming (the lab's admins) a lab, members
+and their roles, adding and removing members, granting and revoking roles, and the audit
+trail, through the services of ``accounts.labs``.
 
 A lab the caller is not a member of is a 404 (superusers see every lab); a member who is
-not an admin of the lab gets a 403 on a change.
+not an admin of the lab gets a 403 on a change, and anyone but a superuser a 403 on
+creating a lab.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from rest_framework.response import Response
 from automat_web.accounts import audit, labs
 from automat_web.accounts.api.serializers import (
     AddMemberSerializer,
+    CreateLabSerializer,
     EventSerializer,
     LabDetailSerializer,
     LabSerializer,
     MemberSerializer,
+    RenameLabSerializer,
     RoleSerializer,
 )
 
@@ -37,7 +41,8 @@ USERNAME_PATH = r"members/(?P<username>[^/]+)"
 
 class LabViewSet(viewsets.ReadOnlyModelViewSet):
     """The caller's lab groups (every lab for a superuser), each with its members and their
-    roles. Admins of a lab add and remove members and grant and revoke roles."""
+    roles. Superusers create labs; admins of a lab rename it, add and remove members and
+    grant and revoke roles."""
 
     serializer_class = LabSerializer
     pagination_class = None
@@ -55,7 +60,47 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         group = self.get_object()
-        return Response({**self._lab(group), "members": self._members(group)})
+        return Response(self._detail(group))
+
+    @extend_schema(
+        request=CreateLabSerializer,
+        responses={
+            201: LabDetailSerializer,
+            400: INVALID,
+            403: OpenApiResponse(description="Only a superuser may create labs."),
+        },
+        description="Create a lab (superusers only), optionally with its first admin.",
+    )
+    def create(self, request: Request) -> Response:
+        labs.require_superuser(request.user)
+        entered = CreateLabSerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        chosen = (entered.validated_data.get("admin") or "").strip()
+        try:
+            admin = labs.find_user(chosen) if chosen else None
+        except labs.LabError as exc:
+            raise ValidationError({"admin": [str(exc)]}) from None
+        try:
+            group = labs.create_lab(entered.validated_data["name"], by=request.user, admin=admin)
+        except labs.LabError as exc:
+            raise ValidationError({"name": [str(exc)]}) from None
+        return Response(self._detail(group), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RenameLabSerializer,
+        responses={200: LabDetailSerializer, **CHANGE_ERRORS},
+        description="Rename the lab (its admins or a superuser).",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        group = self.get_object()
+        labs.require_admin(request.user, group)
+        entered = RenameLabSerializer(data=request.data)
+        entered.is_valid(raise_exception=True)
+        try:
+            labs.rename_lab(group, entered.validated_data["name"], by=request.user)
+        except labs.LabError as exc:
+            raise ValidationError({"name": [str(exc)]}) from None
+        return Response(self._detail(group))
 
     @extend_schema(methods=["GET"], responses=MemberSerializer(many=True))
     @extend_schema(
@@ -135,6 +180,9 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
             "my_roles": labs.roles_of(self.request.user, group),
             "can_manage": labs.is_lab_admin(self.request.user, group),
         }
+
+    def _detail(self, group: Group) -> dict:
+        return {**self._lab(group), "members": self._members(group)}
 
     def _members(self, group: Group) -> list[dict]:
         return [{"username": m.username, "roles": m.roles} for m in labs.member_list(group)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from automat_web.accounts.labs import ROLES
+from automat_web.accounts.labs import NAME_MAX, ROLES
 from automat_web.accounts.models import LabEvent
 
 
@@ -29,6 +29,25 @@ class LabSerializer(serializers.Serializer):
 
 class LabDetailSerializer(LabSerializer):
     members = MemberSerializer(many=True)
+
+
+class CreateLabSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=NAME_MAX, help_text="Unique among the labs, whatever its case."
+    )
+    admin = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="An existing user's name: the lab's first member and admin (optional).",
+    )
+
+
+class RenameLabSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=NAME_MAX, help_text="The new name, unique among the labs whatever its case."
+    )
 
 
 class AddMemberSerializer(serializers.Serializer):
