@@ -39,14 +39,14 @@ DATABASE_GONE = (OperationalError, InterfaceError)
 def run_agent(self, run_id: int) -> None:
     """Process one run (a redelivery after a lost worker is a new attempt of the same run;
     routed to settings.RUN_QUEUE)."""
-    from automat_web.runs import services
+    from automat_web.runs import execution
 
-    services.run_agent(run_id, task_id=self.request.id or "", hostname=self.request.hostname or "")
+    execution.run_agent(run_id, task_id=self.request.id or "", hostname=self.request.hostname or "")
 
 
 @shared_task(name="worker.tasks.sweep_runs", ignore_result=True, acks_late=False)
 def sweep_runs() -> dict:
     """Requeue or fail runs whose worker vanished; send tasks that never reached the broker."""
-    from automat_web.runs import services
+    from automat_web.runs import lifecycle
 
-    return services.sweep_stuck_runs()
+    return lifecycle.sweep_stuck_runs()

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     django.setup()
     from django.conf import settings
 
-    from automat_web.runs import services
+    from automat_web.runs import lifecycle
     from automat_web.samples.services import UploadRejected, ingest_upload
 
     path = Path(args.image)
@@ -75,16 +75,16 @@ def run(args: argparse.Namespace) -> int:
         sample = outcome.sample
         run = sample.runs.first() if outcome.created else None
         if run is None:  # the file was there already, or the upload did not start a run
-            run = services.create_run(sample, args.policy, requested_by=owner)
+            run = lifecycle.create_run(sample, args.policy, requested_by=owner)
         elif run.policy != args.policy:
-            services.cancel(run)
-            run = services.create_run(sample, args.policy, requested_by=owner)
-    except (UploadRejected, services.RunRejected, LookupError) as exc:
+            lifecycle.cancel(run)
+            run = lifecycle.create_run(sample, args.policy, requested_by=owner)
+    except (UploadRejected, lifecycle.RunRejected, LookupError) as exc:
         return _fail(str(exc))
     if args.wait:
         timeout = args.timeout if args.timeout is not None else settings.TASK_TIME_LIMIT_S + 60
-        run = services.wait_for_run(run, timeout_s=timeout)
-    summary = services.run_summary(run)
+        run = lifecycle.wait_for_run(run, timeout_s=timeout)
+    summary = lifecycle.run_summary(run)
     json.dump(summary, sys.stdout, indent=2)
     print()
     if args.wait and run.is_active:

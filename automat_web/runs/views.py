@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from automat_web.accounts.tokens import login_or_token_required
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from automat_web.runs.models import Run, StepArtifact
 from automat_web.samples.access import require_change
 from automat_web.samples.models import Sample
@@ -61,10 +61,10 @@ def start(request: HttpRequest, sample_pk: int) -> HttpResponse:
     )
     require_change(request.user, sample)
     try:
-        run = services.create_run(
+        run = lifecycle.create_run(
             sample, request.POST.get("policy", "rules"), requested_by=request.user
         )
-    except services.RunRejected as exc:
+    except lifecycle.RunRejected as exc:
         messages.error(request, str(exc))
         active = sample.runs.active().select_related("sample").first()
         return _panel(request, active) if active is not None else redirect(sample)
@@ -76,8 +76,8 @@ def start(request: HttpRequest, sample_pk: int) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     run = _changeable(request, pk)
     try:
-        run = services.cancel(run)
-    except services.RunRejected as exc:
+        run = lifecycle.cancel(run)
+    except lifecycle.RunRejected as exc:
         messages.error(request, str(exc))
     return _panel(request, run)
 
@@ -87,8 +87,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def rerun(request: HttpRequest, pk: int) -> HttpResponse:
     run = _changeable(request, pk)
     try:
-        run = services.rerun(run, requested_by=request.user)
-    except services.RunRejected as exc:
+        run = lifecycle.rerun(run, requested_by=request.user)
+    except lifecycle.RunRejected as exc:
         messages.error(request, str(exc))
         run = run.sample.runs.active().select_related("sample").first() or run
     return _panel(request, run)

@@ -255,7 +255,7 @@ def load_working_image(sample: Sample) -> np.ndarray:
 
 def _start_processing(sample: Sample, user: AbstractBaseUser | None = None) -> None:
     """Queue the agent once a sample has a pixel size, a working image and its elements."""
-    from automat_web.runs.services import start_if_ready  # runs builds on samples
+    from automat_web.runs.lifecycle import start_if_ready  # runs builds on samples
 
     start_if_ready(sample, requested_by=user)
 

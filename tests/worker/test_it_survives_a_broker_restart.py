@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from automat_web.runs.models import Run
 
 from .conftest import finished_once, wait_for_db
@@ -37,7 +37,7 @@ def test_it_loses_no_run_when_the_broker_restarts(
     assert late.status == "queued" and late.enqueued is None
     private_redis.start()
     # The beat's sweep sends tasks that never reached the broker (once they are a minute old).
-    assert services.sweep_stuck_runs(now=timezone.now() + timedelta(seconds=61))["sent"] == [
+    assert lifecycle.sweep_stuck_runs(now=timezone.now() + timedelta(seconds=61))["sent"] == [
         late.pk
     ]
     runs.append(late)

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from automat_web.runs.api.serializers import RunCreateSerializer, RunFilterSerializer, RunSerializer
 from automat_web.runs.models import Run
 from automat_web.samples.access import require_change
@@ -58,10 +58,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             raise ValidationError({"sample": ["no such sample in your lab groups"]})
         require_change(request.user, sample)
         try:
-            run = services.create_run(
+            run = lifecycle.create_run(
                 sample, entered.validated_data["policy"], requested_by=request.user
             )
-        except services.RunRejected as exc:
+        except lifecycle.RunRejected as exc:
             raise ValidationError({"sample": [str(exc)]}) from None
         body = RunSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -79,8 +79,8 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         try:
-            run = services.cancel(self._changeable())
-        except services.RunRejected as exc:
+            run = lifecycle.cancel(self._changeable())
+        except lifecycle.RunRejected as exc:
             raise ValidationError({"status": [str(exc)]}) from None
         return Response(RunSerializer(run, context={"request": request}).data)
 
@@ -91,8 +91,8 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def rerun(self, request: Request, pk: str | None = None) -> Response:
         try:
-            run = services.rerun(self._changeable(), requested_by=request.user)
-        except services.RunRejected as exc:
+            run = lifecycle.rerun(self._changeable(), requested_by=request.user)
+        except lifecycle.RunRejected as exc:
             raise ValidationError({"status": [str(exc)]}) from None
         body = RunSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -1,11 +1,11 @@
-"""Processing a run through ``services.run_agent`` with a stand-in for the agent: the
+"""Processing a run through ``execution.run_agent`` with a stand-in for the agent: the
 service's real recording (provenance, steps, transcript, structure) without the science."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from automat_web.runs import services
+from automat_web.runs import execution
 from automat_web.runs.models import Run
 from reconstruction.agent import StepRecord
 from reconstruction.agent.transcript import Transcript
@@ -65,7 +65,7 @@ def processed_run(run: Run, monkeypatch, **options) -> Run:
     """``run`` processed by the service with :func:`fake_agent`."""
     seen: dict = {}
     monkeypatch.setattr("reconstruction.agent.run_agent", fake_agent(seen, **options))
-    services.run_agent(run.pk, task_id="t", hostname="test@host")
+    execution.run_agent(run.pk, task_id="t", hostname="test@host")
     run.refresh_from_db()
     run.seen = seen
     return run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from tests.automat_web.runs.conftest import upload
 
 from .helpers import processed_run
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def two_runs(alice, lab_a, mos2_tiff, monkeypatch):
     sample = upload(mos2_tiff, alice, lab_a)
     first = processed_run(sample.runs.get(), monkeypatch, formula="MoS2", score=0.91)
-    second = processed_run(services.rerun(first), monkeypatch, formula="WS2", score=0.62)
+    second = processed_run(lifecycle.rerun(first), monkeypatch, formula="WS2", score=0.62)
     return sample, first, second
 
 

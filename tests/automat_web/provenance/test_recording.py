@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from automat_web.runs import provenance, services
+from automat_web.runs import execution, lifecycle, provenance
 from automat_web.runs.models import Run
 from reconstruction.denoise.infer import WEIGHTS_DIR
 from reconstruction.descriptors import DESCRIPTOR_VERSION
@@ -52,8 +52,8 @@ def test_it_keeps_the_llm_transcript_with_model_and_endpoint(
     settings.LLM_MODEL = "qwen2.5-72b-instruct"
     settings.LLM_API_KEY = SECRET
     sample = upload(mos2_tiff, alice, lab_a)
-    services.cancel(sample.runs.get())
-    run = processed_run(services.create_run(sample, "llm"), monkeypatch)
+    lifecycle.cancel(sample.runs.get())
+    run = processed_run(lifecycle.create_run(sample, "llm"), monkeypatch)
     assert run.seen["llm"].model == "qwen2.5-72b-instruct"  # the agent got the endpoint
     expected = {
         "name": "llm",
@@ -103,7 +103,7 @@ def test_a_failed_run_keeps_what_it_started_with(alice, lab_a, mos2_tiff, monkey
 
     run = upload(mos2_tiff, alice, lab_a).runs.get()
     monkeypatch.setattr("reconstruction.agent.run_agent", broken)
-    services.run_agent(run.pk)
+    execution.run_agent(run.pk)
     run.refresh_from_db()
     assert run.status == "failed" and "the GPU fell off" in run.error
     assert run.provenance["code"]["version"] and run.provenance["denoiser"]["sha256"]

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from pymatgen.io.cif import CifParser
 
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from tests.automat_web.runs.conftest import upload
 
 from .helpers import processed_run
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_it_zips_the_whole_provenance(client, alice, lab_a, mos2_tiff, monkeypatch) -> None:
     sample = upload(mos2_tiff, alice, lab_a)
     first = processed_run(sample.runs.get(), monkeypatch)
-    second = processed_run(services.rerun(first), monkeypatch, formula="WS2")
+    second = processed_run(lifecycle.rerun(first), monkeypatch, formula="WS2")
     client.force_login(alice)
     response = client.get(reverse("samples:provenance", args=[sample.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from automat_web.runs import services
+from automat_web.runs import execution
 from automat_web.runs.models import Run
 from reconstruction.agent import AgentResult, StepRecord
 
@@ -71,7 +71,7 @@ def write_step(run: Run, attempt: int, tmp_path: Path, *, index: int = 0) -> Non
     residual.write_bytes(PNG + bytes([attempt, index]))
     thumbnail = tmp_path / f"template-{attempt}-{index}.png"
     thumbnail.write_bytes(PNG + b"template")
-    services._StepWriter(run.pk, attempt)(
+    execution._StepWriter(run.pk, attempt)(
         StepRecord(
             index=index,
             tool="check",
@@ -89,8 +89,8 @@ def write_step(run: Run, attempt: int, tmp_path: Path, *, index: int = 0) -> Non
 def finished_run(sample, tmp_path: Path, *, status: str = "succeeded") -> Run:
     """A run of ``sample`` taken, stepped and finished by the service, as a worker would."""
     run = sample.runs.filter(status="queued").first() or Run.objects.create(sample=sample)
-    attempt = services._claim(run.pk, task_id="t", hostname="test@host")
+    attempt = execution._claim(run.pk, task_id="t", hostname="test@host")
     write_step(run, attempt, tmp_path)
-    services._finish(Run.objects.get(pk=run.pk), attempt, agent_result(status))
+    execution._finish(Run.objects.get(pk=run.pk), attempt, agent_result(status))
     run.refresh_from_db()
     return run

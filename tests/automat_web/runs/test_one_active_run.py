@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from automat_web.runs.models import Run
 
 from .conftest import upload
@@ -42,18 +42,18 @@ def test_the_api_refuses_a_second_run_while_one_is_queued(api, alice, lab_a, mos
 def test_the_page_and_rerun_follow_the_same_rule(client, alice, lab_a, mos2_tiff, tmp_path):
     sample = upload(mos2_tiff, alice, lab_a)
     old = finished_run(sample, tmp_path)
-    going = services.create_run(sample, requested_by=alice)  # after a finished one: fine
+    going = lifecycle.create_run(sample, requested_by=alice)  # after a finished one: fine
     client.force_login(alice)
     started = client.post(reverse("runs:start", args=[sample.pk]), follow=True)
     assert f"run {going.pk} of this sample is still going" in started.content.decode()
     rerun = client.post(reverse("runs:rerun", args=[old.pk]), **HTMX)
     assert rerun.status_code == 200  # the panel of the run that is going, not a new one
     assert f'data-run="{going.pk}" data-status="queued"'.encode() in rerun.content
-    with pytest.raises(services.RunAlreadyActive, match="still going"):
-        services.rerun(old, requested_by=alice)
+    with pytest.raises(lifecycle.RunAlreadyActive, match="still going"):
+        lifecycle.rerun(old, requested_by=alice)
     assert list(sample.runs.active()) == [going] and sample.runs.count() == 2
-    services.cancel(going)
-    again = services.rerun(old, requested_by=alice)  # nothing going any more
+    lifecycle.cancel(going)
+    again = lifecycle.rerun(old, requested_by=alice)  # nothing going any more
     assert again.status == "queued" and sample.runs.count() == 3
 
 
@@ -82,7 +82,7 @@ def test_concurrent_starts_make_one_run(alice, lab_a, mos2_tiff, broker_url, por
     def create(i: int) -> None:
         try:
             start.wait(timeout=30)
-            outcomes[i] = services.create_run(sample, requested_by=alice)
+            outcomes[i] = lifecycle.create_run(sample, requested_by=alice)
         except BaseException as exc:  # reported by the main thread
             outcomes[i] = exc
         finally:
@@ -94,6 +94,6 @@ def test_concurrent_starts_make_one_run(alice, lab_a, mos2_tiff, broker_url, por
     for thread in threads:
         thread.join(timeout=120)
     created = [o for o in outcomes if isinstance(o, Run)]
-    refused = [o for o in outcomes if isinstance(o, services.RunAlreadyActive)]
+    refused = [o for o in outcomes if isinstance(o, lifecycle.RunAlreadyActive)]
     assert len(created) == 1 and len(refused) == n - 1, outcomes
     assert list(sample.runs.values_list("pk", flat=True)) == [created[0].pk]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from automat_web.runs import services
+from automat_web.runs import execution
 from automat_web.runs.models import Run
 from automat_web.runs.progress import STAGES, progress_of
 from reconstruction.agent import StepRecord
@@ -42,8 +42,8 @@ def test_progress_follows_the_stages_not_the_number_of_calls() -> None:
 @pytest.mark.django_db
 def test_the_run_row_and_page_show_it(client, alice, lab_a, mos2_tiff) -> None:
     run = upload(mos2_tiff, alice, lab_a).runs.get()
-    attempt = services._claim(run.pk, task_id="t", hostname="test@host")
-    write = services._StepWriter(run.pk, attempt)
+    attempt = execution._claim(run.pk, task_id="t", hostname="test@host")
+    write = execution._StepWriter(run.pk, attempt)
     seen = []
     for index, tool in enumerate(RULES_RUN):
         write(StepRecord(index=index, tool=tool, args={}, ok=True, summary=tool))
@@ -53,5 +53,5 @@ def test_the_run_row_and_page_show_it(client, alice, lab_a, mos2_tiff) -> None:
     client.force_login(alice)
     html = client.get(reverse("runs:panel", args=[run.pk]), HTTP_HX_REQUEST="true").content
     assert f'<progress value="{seen[-1]}"'.encode() in html
-    services._finish(Run.objects.get(pk=run.pk), attempt, agent_result())
+    execution._finish(Run.objects.get(pk=run.pk), attempt, agent_result())
     assert Run.objects.get(pk=run.pk).progress == 1.0

@@ -11,7 +11,7 @@ import tifffile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from automat_web.runs import services
+from automat_web.runs import execution, lifecycle
 from automat_web.runs.models import Run
 from automat_web.structures.models import Structure
 from reconstruction.agent.gate import GateCheck
@@ -38,8 +38,8 @@ def _needs_review():
 
 def test_it_keeps_the_structure_and_says_why(client, alice, lab_a, mos2_tiff) -> None:
     run = upload(mos2_tiff, alice, lab_a).runs.get()
-    attempt = services._claim(run.pk, task_id="t", hostname="w")
-    services._finish(Run.objects.get(pk=run.pk), attempt, _needs_review())
+    attempt = execution._claim(run.pk, task_id="t", hostname="w")
+    execution._finish(Run.objects.get(pk=run.pk), attempt, _needs_review())
     run.refresh_from_db()
     assert run.status == "needs_review" and run.progress == 1.0
     assert "check the pixel size" in run.error
@@ -55,15 +55,15 @@ def test_it_keeps_the_structure_and_says_why(client, alice, lab_a, mos2_tiff) ->
 
 def test_the_api_and_submit_summary_carry_the_review(alice, lab_a, mos2_tiff) -> None:
     run = upload(mos2_tiff, alice, lab_a).runs.get()
-    attempt = services._claim(run.pk, task_id="t", hostname="w")
-    services._finish(Run.objects.get(pk=run.pk), attempt, _needs_review())
+    attempt = execution._claim(run.pk, task_id="t", hostname="w")
+    execution._finish(Run.objects.get(pk=run.pk), attempt, _needs_review())
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
     body = api.get(f"/api/runs/{run.pk}/").json()
     assert body["status"] == "needs_review" and body["structure"] is not None
     assert [c["name"] for c in body["review"] if not c["ok"]] == ["scale"]
     assert api.get("/api/runs/?status=needs_review").json()["results"][0]["id"] == run.pk
-    summary = services.run_summary(Run.objects.get(pk=run.pk))
+    summary = lifecycle.run_summary(Run.objects.get(pk=run.pk))
     assert summary["status"] == "needs_review" and summary["review"][1]["value"] == 0.3
 
 
@@ -72,7 +72,7 @@ def test_noise_processed_by_the_agent_fails_with_no_structure(alice, lab_a, tmp_
     noise = np.random.default_rng(1).normal(100, 10, (256, 256)).astype(np.float32)
     tifffile.imwrite(path, noise, imagej=True, resolution=(10, 10), metadata={"unit": "angstrom"})
     run = upload(path, alice, lab_a, name="noise").runs.get()
-    services.run_agent(run.pk)
+    execution.run_agent(run.pk)
     run.refresh_from_db()
     assert run.status == "failed", run.error
     assert "lattice" in run.error  # STEM2CIF finds none, or the gate sees none

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from automat_web.runs import services
+from automat_web.runs import execution, lifecycle
 from automat_web.runs.models import Run, Step
 from automat_web.samples.services import ingest_upload, set_pixel_size
 from automat_web.structures.models import Structure
@@ -41,16 +41,16 @@ def test_it_waits_for_elements_and_pixel_size(alice, lab_a, tmp_path) -> None:
     tif = micrographs.calibrated_tiff(tmp_path / "x.tif")
     no_elements = upload(tif, alice, lab_a, elements="")
     assert not no_elements.runs.exists()
-    with pytest.raises(services.RunRejected, match="elements"):
-        services.create_run(no_elements)
+    with pytest.raises(lifecycle.RunRejected, match="elements"):
+        lifecycle.create_run(no_elements)
 
 
 def test_it_rejects_an_unknown_or_unconfigured_policy(alice, lab_a, mos2_tiff) -> None:
     sample = upload(mos2_tiff, alice, lab_a)
-    with pytest.raises(services.RunRejected, match="unknown policy"):
-        services.create_run(sample, "magic")
-    with pytest.raises(services.RunRejected, match="AUTOMAT_LLM_BASE_URL"):
-        services.create_run(sample, "llm")
+    with pytest.raises(lifecycle.RunRejected, match="unknown policy"):
+        lifecycle.create_run(sample, "magic")
+    with pytest.raises(lifecycle.RunRejected, match="AUTOMAT_LLM_BASE_URL"):
+        lifecycle.create_run(sample, "llm")
 
 
 def test_it_writes_one_structure_however_often_the_result_arrives(
@@ -58,18 +58,18 @@ def test_it_writes_one_structure_however_often_the_result_arrives(
 ) -> None:
     sample = upload(mos2_tiff, alice, lab_a)
     run = sample.runs.get()
-    first = services._claim(run.pk, task_id="a", hostname="w1")
+    first = execution._claim(run.pk, task_id="a", hostname="w1")
     write_step(run, first, tmp_path)
     # The broker redelivers while the first delivery is still alive: a second attempt.
-    second = services._claim(run.pk, task_id="a", hostname="w2")
+    second = execution._claim(run.pk, task_id="a", hostname="w2")
     assert (first, second) == (1, 2)
-    assert services._Stopper(run.pk, first)() is True  # the stale attempt is told to stop
-    assert services._Stopper(run.pk, second)() is False
-    services._finish(Run.objects.get(pk=run.pk), first, agent_result())
+    assert execution._Stopper(run.pk, first)() is True  # the stale attempt is told to stop
+    assert execution._Stopper(run.pk, second)() is False
+    execution._finish(Run.objects.get(pk=run.pk), first, agent_result())
     assert not Structure.objects.exists()  # the superseded attempt wrote nothing
-    services._finish(Run.objects.get(pk=run.pk), second, agent_result())
-    services._finish(Run.objects.get(pk=run.pk), second, agent_result())
-    assert services._claim(run.pk, task_id="a", hostname="w3") is None  # finished: no-op
+    execution._finish(Run.objects.get(pk=run.pk), second, agent_result())
+    execution._finish(Run.objects.get(pk=run.pk), second, agent_result())
+    assert execution._claim(run.pk, task_id="a", hostname="w3") is None  # finished: no-op
     run.refresh_from_db()
     assert run.status == "succeeded" and run.attempts == 2 and run.progress == 1.0
     structure = Structure.objects.get()
@@ -95,7 +95,7 @@ def test_it_gives_up_after_the_last_attempt(alice, lab_a, mos2_tiff, settings) -
     settings.RUN_MAX_ATTEMPTS = 2
     run = upload(mos2_tiff, alice, lab_a).runs.get()
     Run.objects.filter(pk=run.pk).update(status="running", attempts=2)
-    services.run_agent(run.pk)
+    execution.run_agent(run.pk)
     run.refresh_from_db()
     assert run.status == "failed" and run.attempts == 3
     assert "gave up after 2 attempts" in run.error
@@ -103,25 +103,25 @@ def test_it_gives_up_after_the_last_attempt(alice, lab_a, mos2_tiff, settings) -
 
 def test_it_cancels_a_queued_run_at_once_and_reruns(alice, lab_a, mos2_tiff) -> None:
     run = upload(mos2_tiff, alice, lab_a).runs.get()
-    with pytest.raises(services.RunRejected, match="still going"):
-        services.rerun(run)
-    services.cancel(run)
+    with pytest.raises(lifecycle.RunRejected, match="still going"):
+        lifecycle.rerun(run)
+    lifecycle.cancel(run)
     assert run.status == "cancelled" and run.finished is not None
-    assert services.run_agent(run.pk) is None  # its task arrives later: nothing to do
-    with pytest.raises(services.RunRejected, match="already cancelled"):
-        services.cancel(run)
-    again = services.rerun(run, requested_by=alice)
+    assert execution.run_agent(run.pk) is None  # its task arrives later: nothing to do
+    with pytest.raises(lifecycle.RunRejected, match="already cancelled"):
+        lifecycle.cancel(run)
+    again = lifecycle.rerun(run, requested_by=alice)
     assert again.pk != run.pk and again.status == "queued" and again.sample == run.sample
 
 
 def test_it_cancels_a_running_run_at_its_next_step(alice, lab_a, mos2_tiff) -> None:
     run = upload(mos2_tiff, alice, lab_a).runs.get()
-    attempt = services._claim(run.pk, task_id="t", hostname="w")
-    stop = services._Stopper(run.pk, attempt)
+    attempt = execution._claim(run.pk, task_id="t", hostname="w")
+    stop = execution._Stopper(run.pk, attempt)
     assert stop() is False
-    services.cancel(Run.objects.get(pk=run.pk))
+    lifecycle.cancel(Run.objects.get(pk=run.pk))
     assert stop() is True
-    services._finish(Run.objects.get(pk=run.pk), attempt, agent_result("cancelled"))
+    execution._finish(Run.objects.get(pk=run.pk), attempt, agent_result("cancelled"))
     run.refresh_from_db()
     assert run.status == "cancelled" and not Structure.objects.exists()
 
@@ -137,22 +137,22 @@ def test_the_sweep_requeues_lost_runs_and_fails_exhausted_ones(
     tif = micrographs.calibrated_tiff(tmp_path / "other.tif", seed=5)
     exhausted = upload(tif, alice, lab_a).runs.get()
     Run.objects.filter(pk=exhausted.pk).update(status="running", attempts=2, started=long_ago)
-    fresh = services.rerun(finished_run(upload(micrographs.calibrated_tiff(
+    fresh = lifecycle.rerun(finished_run(upload(micrographs.calibrated_tiff(
         tmp_path / "third.tif", seed=6), alice, lab_a), tmp_path))  # fmt: skip
     Run.objects.filter(pk=fresh.pk).update(created=long_ago)  # its task never left
 
-    report = services.sweep_stuck_runs()
+    report = lifecycle.sweep_stuck_runs()
 
     assert report == {"requeued": [lost.pk], "failed": [exhausted.pk], "sent": [fresh.pk]}
     lost.refresh_from_db()
     exhausted.refresh_from_db()
     assert lost.status == "queued" and lost.enqueued is not None
     assert exhausted.status == "failed" and "gave up after 2 attempts" in exhausted.error
-    assert services.sweep_stuck_runs() == {"requeued": [], "failed": [], "sent": []}
+    assert lifecycle.sweep_stuck_runs() == {"requeued": [], "failed": [], "sent": []}
 
 
 def test_json_safe_drops_what_postgresql_refuses() -> None:
     import numpy as np
 
     value = {"a": np.float32(1.5), "b": [float("inf"), np.int64(3)], "c": np.arange(2)}
-    assert services.json_safe(value) == {"a": 1.5, "b": [None, 3], "c": [0, 1]}
+    assert execution.json_safe(value) == {"a": 1.5, "b": [None, 3], "c": [0, 1]}

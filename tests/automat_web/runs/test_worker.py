@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from automat_web.runs import services
+from automat_web.runs import lifecycle
 from automat_web.runs.models import Run
 from automat_web.structures.models import Structure
 from tests.conftest import ARTIFACTS, test_database_url, wait_for
@@ -86,13 +86,13 @@ def test_it_cancels_a_running_run_and_reruns_it(worker_for, alice, lab_a, mos2_t
     _, worker = worker_for("sqla", "runs-cancel")
     run = upload(mos2_tiff, alice, lab_a).runs.get()
     _wait_until(run, worker, _first_step_written)
-    services.cancel(run)
+    lifecycle.cancel(run)
     _wait_until(run, worker, lambda r: not r.is_active)
     assert run.status == "cancelled" and run.attempts == 1
     assert not Structure.objects.exists()
     assert "predict_properties" not in {s.tool for s in run.current_steps()}
 
-    again = services.rerun(run, requested_by=alice)
+    again = lifecycle.rerun(run, requested_by=alice)
     _wait_until(again, worker, lambda r: not r.is_active)
     assert again.status == "succeeded", again.error
     assert Structure.objects.get().run == again
@@ -155,7 +155,7 @@ def test_the_sweep_recovers_a_run_whose_whole_worker_died(
     later = timezone.now() + timedelta(
         seconds=settings.TASK_TIME_LIMIT_S + settings.RUN_SWEEP_MARGIN_S + 1
     )
-    assert services.sweep_stuck_runs(now=later)["requeued"] == [run.pk]
+    assert lifecycle.sweep_stuck_runs(now=later)["requeued"] == [run.pk]
     _wait_until(run, replacement, lambda r: not r.is_active)
     assert run.status == "succeeded", run.error
     assert run.attempts == 2
@@ -179,7 +179,7 @@ def test_an_llm_run_uses_the_configured_endpoint_and_records_its_words(
             setattr(settings, f"LLM_{name}", value)
         _, worker = worker_for("sqla", "runs-llm")
         sample = ingest_upload_without_run(mos2_tiff, alice, lab_a)
-        run = services.create_run(sample, "llm", requested_by=alice)
+        run = lifecycle.create_run(sample, "llm", requested_by=alice)
         _wait_until(run, worker, lambda r: not r.is_active)
     assert run.status == "succeeded", run.error
     steps = list(run.current_steps())

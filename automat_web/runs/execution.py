@@ -1,4 +1,5 @@
-"""Runs: create, process (what the Celery task calls), cancel, rerun and sweep.
+"""Runs' execution: what the Celery task calls to process one run (the lifecycle is
+:mod:`automat_web.runs.lifecycle`).
 
 Processing is safe to repeat. A delivery *claims* the run with a conditional UPDATE that
 also counts the attempt; every later write of that delivery is conditional on the run still
@@ -17,142 +18,27 @@ import shutil
 import tempfile
 import time
 import traceback
-import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from automat_web.lib.blobstore import sha256_file
 from automat_web.runs import provenance as prov
+from automat_web.runs.lifecycle import RunRejected
 from automat_web.runs.models import Run, Step, StepArtifact
 from automat_web.runs.progress import progress_of
-from automat_web.samples.models import Sample, blob_store
+from automat_web.samples.models import blob_store
 from automat_web.structures.models import Structure
 
 log = logging.getLogger(__name__)
 
-#: Name of the Celery task that processes one run (worker/tasks.py).
-TASK_NAME = "worker.tasks.run_agent"
-POLICIES = ("rules", "llm")
+
 #: Seconds before the task's soft time limit at which the agent is asked to stop.
 STOP_MARGIN_S = 30
-
-
-class RunRejected(Exception):
-    """The run cannot be created or changed; ``str(error)`` is the message to show."""
-
-
-class RunAlreadyActive(RunRejected):
-    """The sample has a queued or running run: one run of a sample at a time."""
-
-
-# --- creating, cancelling, rerunning -------------------------------------------------------
-
-
-def create_run(
-    sample: Sample, policy: str = "rules", *, requested_by: AbstractBaseUser | None = None
-) -> Run:
-    """Create a queued run of ``sample`` and send its task once the transaction commits.
-
-    The one way a run starts (the API, the page's start and rerun, uploads, the CLI), so
-    one rule holds for all: no new run while a run of the sample is queued or running
-    (RunAlreadyActive). The database's constraint ``runs_one_active_run_per_sample`` keeps
-    it when two requests race.
-    """
-    if policy not in POLICIES:
-        raise RunRejected(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
-    if policy == "llm" and not (settings.LLM_BASE_URL and settings.LLM_MODEL):
-        raise RunRejected("the llm policy needs AUTOMAT_LLM_BASE_URL and AUTOMAT_LLM_MODEL")
-    if not sample.is_ready:
-        raise RunRejected(f"this sample cannot be processed yet: it {sample.status_label}")
-    if not sample.elements:
-        raise RunRejected("this sample cannot be processed yet: say which elements it holds")
-    try:
-        with transaction.atomic():
-            run = Run.objects.create(
-                sample=sample,
-                policy=policy,
-                mode=sample.imaging_mode,
-                requested_by=requested_by if requested_by and requested_by.pk else None,
-                celery_task_id=str(uuid.uuid4()),
-            )
-            transaction.on_commit(lambda: enqueue(run.pk))
-    except IntegrityError:
-        active = sample.runs.active().first()
-        if active is None:
-            raise
-        raise RunAlreadyActive(
-            f"run {active.pk} of this sample is still going ({active.status}): "
-            "cancel it or wait for it to finish"
-        ) from None
-    return run
-
-
-def start_if_ready(sample: Sample, *, requested_by: AbstractBaseUser | None = None) -> Run | None:
-    """Start processing a sample that has what it needs and no run yet (uploads call this)."""
-    if not sample.is_ready or not sample.elements or sample.runs.exists():
-        return None
-    try:
-        return create_run(sample, requested_by=requested_by)
-    except RunAlreadyActive:  # a concurrent request started it
-        return None
-
-
-def rerun(run: Run, *, requested_by: AbstractBaseUser | None = None) -> Run:
-    """A new run of the same sample and policy (the old one and its steps are kept);
-    refused like any new run while a run of the sample is going."""
-    return create_run(run.sample, run.policy, requested_by=requested_by)
-
-
-def cancel(run: Run) -> Run:
-    """Cancel a run: a queued one at once, a running one at its next step."""
-    now = timezone.now()
-    updated = Run.objects.filter(pk=run.pk, status=Run.Status.QUEUED).update(
-        status=Run.Status.CANCELLED, cancel_requested=True, finished=now, error="cancelled"
-    ) or Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).update(cancel_requested=True)
-    if not updated:
-        run.refresh_from_db()
-        raise RunRejected(f"this run has already {run.status}")
-    run.refresh_from_db()
-    return run
-
-
-def enqueue(run_id: int) -> bool:
-    """Send the run's task (with the id stored on the row); False if the broker refused.
-
-    A run whose task could not be sent stays queued with ``enqueued`` unset; the sweep
-    sends it again.
-    """
-    from automat_web.celery import app
-
-    run = Run.objects.filter(pk=run_id, status=Run.Status.QUEUED).first()
-    if run is None:
-        return False
-    try:
-        with app.connection_for_write() as conn:
-            app.send_task(
-                TASK_NAME,
-                args=[run_id],
-                task_id=run.celery_task_id or None,
-                connection=conn,
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-            )
-    except Exception:  # the broker is down: keep the run queued for the sweep
-        log.exception("could not send the task of run %s; the sweep will retry", run_id)
-        return False
-    Run.objects.filter(pk=run_id).update(enqueued=timezone.now())
-    return True
-
-
-# --- processing (the Celery task) ----------------------------------------------------------
 
 
 def run_agent(run_id: int, *, task_id: str = "", hostname: str = "") -> Run | None:
@@ -165,7 +51,7 @@ def run_agent(run_id: int, *, task_id: str = "", hostname: str = "") -> Run | No
         return None
     run = Run.objects.select_related("sample").get(pk=run_id)
     if attempt > settings.RUN_MAX_ATTEMPTS:
-        return _fail(
+        return fail_attempt(
             run,
             attempt,
             f"gave up after {attempt - 1} attempts: the worker processing this run was "
@@ -188,7 +74,7 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
     try:
         image = load_working_image(sample)
     except (UploadRejected, OSError, ValueError) as exc:
-        return _fail(run, attempt, f"cannot read the working image: {exc}")
+        return fail_attempt(run, attempt, f"cannot read the working image: {exc}")
     _record_provenance(run, attempt)
     stopper = _Stopper(run.pk, attempt)
     try:
@@ -207,17 +93,17 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
             llm=llm_settings() if run.policy == "llm" else None,
         )
     except SoftTimeLimitExceeded:
-        return _fail(run, attempt, _time_limit_message())
+        return fail_attempt(run, attempt, _time_limit_message())
     except RunRejected as exc:
-        return _fail(run, attempt, str(exc))
+        return fail_attempt(run, attempt, str(exc))
     except (OperationalError, InterfaceError):
         raise  # the database went away: the task retries (worker/tasks.py), nothing to record
     except Exception:
         log.exception("run %s failed unexpectedly", run.pk)
-        return _fail(run, attempt, "unexpected error:\n" + traceback.format_exc(limit=20))
+        return fail_attempt(run, attempt, "unexpected error:\n" + traceback.format_exc(limit=20))
     keep_transcript(run, attempt, workdir / "transcript.json")
     if stopper.timed_out and result.status not in ("succeeded", "needs_review"):
-        return _fail(run, attempt, _time_limit_message())
+        return fail_attempt(run, attempt, _time_limit_message())
     return _finish(run, attempt, result)
 
 
@@ -441,7 +327,9 @@ def structure_fields(result) -> dict[str, Any]:
     }
 
 
-def _fail(run: Run, attempt: int, error: str) -> Run:
+def fail_attempt(run: Run, attempt: int, error: str) -> Run:
+    """End ``run`` as failed with ``error`` if ``attempt`` is still the one running it (a
+    superseded attempt changes nothing); the run as it now is."""
     Run.objects.filter(pk=run.pk, attempts=attempt, status=Run.Status.RUNNING).update(
         status=Run.Status.FAILED, error=error, finished=timezone.now()
     )
@@ -465,46 +353,6 @@ def _scratch_dir() -> Path:
 # --- the sweep (beat) -----------------------------------------------------------------------
 
 
-def sweep_stuck_runs(*, now: datetime | None = None) -> dict[str, list[int]]:
-    """Requeue (or fail, when out of attempts) runs whose worker vanished, and send the
-    tasks that never reached the broker. A killed worker fires no signal, and some brokers
-    (the SQL transport) never redeliver a message its dead consumer had taken.
-    """
-    now = now or timezone.now()
-    stuck_before = now - timedelta(seconds=settings.TASK_TIME_LIMIT_S + settings.RUN_SWEEP_MARGIN_S)
-    report: dict[str, list[int]] = {"requeued": [], "failed": [], "sent": []}
-    for run in Run.objects.filter(status=Run.Status.RUNNING, started__lt=stuck_before):
-        if run.attempts >= settings.RUN_MAX_ATTEMPTS:
-            if _fail(run, run.attempts, _lost_message(run)).status == Run.Status.FAILED:
-                report["failed"].append(run.pk)
-            continue
-        requeued = Run.objects.filter(
-            pk=run.pk, status=Run.Status.RUNNING, attempts=run.attempts
-        ).update(status=Run.Status.QUEUED, celery_task_id=str(uuid.uuid4()), enqueued=None)
-        if requeued:
-            report["requeued"].append(run.pk)
-            enqueue(run.pk)
-    unsent = Run.objects.filter(
-        status=Run.Status.QUEUED, enqueued__isnull=True, created__lt=now - timedelta(seconds=60)
-    )
-    for run_id in unsent.values_list("pk", flat=True):
-        if enqueue(run_id):
-            report["sent"].append(run_id)
-    if any(report.values()):
-        log.warning("sweep of stuck runs: %s", report)
-    return report
-
-
-def _lost_message(run: Run) -> str:
-    return (
-        f"gave up after {run.attempts} attempts: no result within the time limit "
-        f"({settings.TASK_TIME_LIMIT_S} s); the worker was probably lost"
-    )
-
-
-# --- JSON -----------------------------------------------------------------------------------
-
-
 def json_safe(value: Any) -> Any:
     """``value`` as JSON PostgreSQL accepts: NaN and infinities become null, paths and
     NumPy scalars plain values."""
@@ -525,61 +373,3 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def run_summary(run: Run) -> dict[str, Any]:
-    """The run as JSON (what ``automat submit --wait`` prints and the API nests)."""
-    structure = Structure.objects.filter(run=run).first()
-    steps = [
-        {
-            "index": s.index,
-            "tool": s.tool,
-            "args": s.args,
-            "ok": s.ok,
-            "summary": s.summary,
-            "duration_s": s.duration_s,
-            "error": s.error or None,
-        }
-        for s in run.current_steps()
-    ]
-    return {
-        "id": run.pk,
-        "sample": run.sample_id,
-        "status": run.status,
-        "policy": run.policy,
-        "attempts": run.attempts,
-        "error": run.error or None,
-        "review": (run.result or {}).get("review", []),
-        "steps": steps,
-        "formula": structure.formula if structure else None,
-        "spacegroup": structure.spacegroup if structure else None,
-        "lattice": (
-            {"a": structure.a, "b": structure.b, "gamma": structure.gamma} if structure else None
-        ),
-        "energy": (
-            {
-                "formation_energy_per_atom": structure.formation_energy_per_atom,
-                "total_energy_per_atom": structure.total_energy_per_atom,
-                "model": structure.energy_model,
-                "relaxed": structure.relaxed,
-            }
-            if structure
-            else None
-        ),
-        "timings_s": run.timings_s,
-        "provenance": run.provenance,
-    }
-
-
-def wait_for_run(
-    run: Run, *, timeout_s: float, poll_s: float = 1.0, on_poll: Callable | None = None
-) -> Run:
-    """Poll the run's row until it finishes or ``timeout_s`` passes; returns it refreshed."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        run.refresh_from_db()
-        if on_poll:
-            on_poll(run)
-        if not run.is_active or time.monotonic() > deadline:
-            return run
-        time.sleep(poll_s)
