@@ -69,6 +69,7 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
 
     from automat_web.samples.services import UploadRejected, load_working_image
     from reconstruction import agent
+    from reconstruction.errors import ScienceError
 
     sample = run.sample
     try:
@@ -94,7 +95,7 @@ def _run_agent(run: Run, attempt: int, workdir: Path) -> Run:
         )
     except SoftTimeLimitExceeded:
         return fail_attempt(run, attempt, _time_limit_message())
-    except RunRejected as exc:
+    except (RunRejected, ScienceError) as exc:  # said in words a scientist reads
         return fail_attempt(run, attempt, str(exc))
     except (OperationalError, InterfaceError):
         raise  # the database went away: the task retries (worker/tasks.py), nothing to record

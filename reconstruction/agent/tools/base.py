@@ -88,12 +88,12 @@ def call(tool: Tool, state: AgentState, args: Any) -> Outcome:
     except ToolError as exc:
         return Outcome(checked, None, _one_line(str(exc)))
     except Exception as exc:  # a failing tool is a failed step, never a crash of the run
-        from reconstruction.errors import ReconstructionError
+        from reconstruction.errors import ScienceError
 
         if _passes_through(exc):
             raise
 
-        if isinstance(exc, ReconstructionError):
+        if isinstance(exc, ScienceError):  # a domain error: its message says what was seen
             return Outcome(checked, None, _one_line(str(exc)))
         logging.getLogger(__name__).exception("tool %s failed", tool.name)
         return Outcome(
