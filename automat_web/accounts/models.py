@@ -13,20 +13,31 @@ from django.contrib.auth.models import Group
 from django.db import models
 
 
-class LabAdmin(models.Model):
-    """A member of a lab group who manages its members, their roles and its sharing."""
+class LabRole(models.Model):
+    """A role a member holds in a lab group (abstract: each role names its own relations).
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="admins")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="administered_labs"
-    )
+    Subclasses define ``group`` and ``user`` (with their own ``related_name``) and a unique
+    constraint on the pair."""
+
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["group", "user"]
+
+
+class LabAdmin(LabRole):
+    """A member of a lab group who manages its members, their roles and its sharing."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="admins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="administered_labs"
+    )
+
+    class Meta(LabRole.Meta):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="accounts_lab_admin_unique")
         ]

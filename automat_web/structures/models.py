@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db import models
 from django.urls import reverse
 
+from automat_web.accounts.models import LabRole
 from automat_web.runs.models import Run
 from automat_web.samples.models import Sample
 
@@ -197,7 +198,7 @@ class Review(models.Model):
         return f"{self.structure_id}: {self.from_state} -> {self.to_state} by {self.reviewer_id}"
 
 
-class LabCurator(models.Model):
+class LabCurator(LabRole):
     """A member of a lab group who may review and correct the lab's structures.
 
     The role only counts while the user is still in the group (see
@@ -208,13 +209,8 @@ class LabCurator(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="curated_labs"
     )
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["group", "user"]
+    class Meta(LabRole.Meta):
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="structures_curator_unique")
         ]
