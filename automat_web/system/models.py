@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 #: A worker that has not reported for this long is shown as offline.
@@ -37,10 +37,16 @@ class WorkerHeartbeat(models.Model):
 
     @classmethod
     def record(cls, hostname: str, broker: str) -> WorkerHeartbeat:
-        """Note that ``hostname`` is alive now (one UPSERT, safe from many workers)."""
-        beat, _ = cls.objects.update_or_create(
-            hostname=hostname,
-            defaults={"last_seen": timezone.now(), "broker": broker},
-        )
-        cls.objects.filter(pk=beat.pk).update(beats=models.F("beats") + 1)
+        """Note that ``hostname`` is alive now (safe from many workers).
+
+        The row and its count are written in one transaction, so no reader sees a
+        new worker's row before its first beat is counted.
+        """
+        with transaction.atomic():
+            beat, _ = cls.objects.update_or_create(
+                hostname=hostname,
+                defaults={"last_seen": timezone.now(), "broker": broker},
+            )
+            cls.objects.filter(pk=beat.pk).update(beats=models.F("beats") + 1)
+        beat.refresh_from_db(fields=["beats"])
         return beat
