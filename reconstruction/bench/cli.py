@@ -79,7 +79,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     run.add_argument(
         "--held-out", action="store_true",
-        help="with --templates: leave each sample's own structure and its equivalents out",
+        help="with --templates, or --method agent: leave each sample's own structure and "
+        "its equivalents out of the library",
     )  # fmt: skip
     run.add_argument(
         "--template-max-distance", type=float, default=None, metavar="D",

@@ -175,17 +175,31 @@ def _agent(sample: Sample, folder: Path, policy, retriever, energy: str, setting
 
 
 def run_agent_method(
-    sample: Sample, folder: Path, *, energy: str = "relax", settings: ScienceSettings = DEFAULT
+    sample: Sample,
+    folder: Path,
+    *,
+    energy: str = "relax",
+    held_out: bool = False,
+    settings: ScienceSettings = DEFAULT,
 ) -> dict:
     """The agent with the rules policy (``reconstruction.agent``), templates from the shipped
-    library dump when there is one; artifacts go to a temporary folder."""
+    library dump when there is one; artifacts go to a temporary folder. ``held_out``: the
+    library without the sample's own structure and its equivalents (:func:`held_out_ids`),
+    for every step and the quality gate alike — what the portal does with a structure no
+    one has seen."""
     from reconstruction.agent.policies.rules import RulesConfig, RulesPolicy
     from reconstruction.agent.tools.match import shipped_retriever
 
     policy = RulesPolicy(RulesConfig(predict_properties=energy != "none"))
     retriever = shipped_retriever(settings.templates_dump)
+    excluded: list[str] = []
+    if held_out and retriever is not None:
+        excluded = held_out_ids(sample, None, settings=settings)
+        retriever = retriever.without(excluded)
     payload = _agent(sample, folder, policy, retriever, energy, settings)
     payload["templates"] = None if retriever is None else len(retriever)
+    if held_out:
+        payload["held_out_templates"] = excluded
     return payload
 
 
@@ -215,7 +229,10 @@ def run_one(
     if method == "stem2cif":
         result = run_stem2cif(sample, folder, energy=energy, settings=settings, **(prior or {}))
     elif method == "agent":
-        result = run_agent_method(sample, folder, energy=energy, settings=settings)
+        held_out = bool((prior or {}).get("held_out"))
+        result = run_agent_method(
+            sample, folder, energy=energy, held_out=held_out, settings=settings
+        )
     elif method == "oracle":
         result = run_oracle(sample, folder, energy=energy, settings=settings)
     else:

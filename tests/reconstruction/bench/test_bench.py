@@ -144,3 +144,22 @@ def test_held_out_runs_leave_the_samples_own_structure_out_of_the_library(
     assert found_in_library >= 1  # the full library does offer the sample's own structure
     # Sent to review (never checked by simulation), the direct policy's structures still count.
     assert score(tiny_set, tmp_path / "lib")["table"]["overall"]["ss_percent"] > 0
+
+
+def test_the_agent_held_out_never_sees_the_samples_own_structure(
+    tiny_set: Path, tmp_path: Path
+) -> None:
+    """``bench run --method agent --held-out``: the portal's policy on a structure the
+    library does not know; no step nor the gate may use the sample's own template."""
+    from reconstruction.bench.run import held_out_ids
+
+    run(tiny_set, tmp_path / "held", method="agent", workers=1, progress=False,
+        energy="none", held_out=True)  # fmt: skip
+    for sample in read_dataset(tiny_set):
+        result_path = tmp_path / "held" / sample.sample_id / "result.json"
+        result = json.loads(result_path.read_text())
+        excluded = held_out_ids(sample, "")
+        assert result.pop("held_out_templates") == excluded
+        assert (result.get("prior") or {}).get("id") not in excluded
+        said = json.dumps(result)  # every step's matches and the gate's known structures
+        assert not any(template_id in said for template_id in excluded)
