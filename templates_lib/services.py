@@ -101,6 +101,10 @@ class PgRetriever:
             )
         return [_match(t, max(0.0, float(t.distance)), vector or self.vector) for t in rows]
 
+    def __len__(self) -> int:
+        """Templates in the library (0 when it was never loaded)."""
+        return Template.objects.count()
+
     def with_elements(self, elements: Sequence[str]) -> list[TemplateMatch]:
         """Every template of exactly these elements, in any imaging mode, unranked."""
         rows = Template.objects.filter(elements=list(element_key(elements))).order_by("source_id")

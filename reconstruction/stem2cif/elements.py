@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +88,7 @@ def assign_elements(
     max_stack: int = 2,
     exponent: float | None = None,
     response: dict[str, float] | None = None,
+    known: Collection[str] | None = None,
 ) -> SiteAssignment:
     """Assign each site a content (element, stacked count) from its mean intensity.
 
@@ -113,6 +115,11 @@ def assign_elements(
     response : dict, optional
         Contrast of one atom of each element (any common unit), e.g. from
         :func:`reconstruction.stem2cif.contrast.single_atom_response`; replaces the Z power law.
+    known : collection of str, optional
+        Reduced formulas (pymatgen style) that pay no ``formula_penalty``: the
+        stoichiometries of the template library in use. Default :func:`known_formulas`
+        (the data set's); a library that leaves a structure out must leave out its
+        formula too, or a held-out test is told the answer's stoichiometry.
 
     Returns
     -------
@@ -152,6 +159,7 @@ def assign_elements(
         relative_error,
         formula_penalty,
         stack_penalty,
+        known_formulas() if known is None else frozenset(known),
     )
     best = int(np.argmin(score))
     prob = np.exp(-0.5 * (score - score[best]))
@@ -192,7 +200,7 @@ def _hypotheses(n_groups: int, n_options: int, n_elements: int, max_stack: int) 
     return grid[uses_all]
 
 
-def _scores(site_hyps, intensity, weight, options, elements, mult, rel, p_formula, p_stack):
+def _scores(site_hyps, intensity, weight, options, elements, mult, rel, p_formula, p_stack, known):
     w = weight[site_hyps]  # (H, K)
     scale = (w * intensity).sum(axis=1) / (w * w).sum(axis=1)
     model = scale[:, None] * w
@@ -204,7 +212,6 @@ def _scores(site_hyps, intensity, weight, options, elements, mult, rel, p_formul
     counts = np.stack([(atoms * (element_of == e)).sum(axis=1) for e in range(len(elements))], 1)
     counts //= np.gcd.reduce(counts, axis=1)[:, None]
     unique, inverse = np.unique(counts, axis=0, return_inverse=True)
-    known = known_formulas()
     cost = np.array(
         [
             0.0

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -247,6 +247,7 @@ def reconstruct(
     config: Stem2CifConfig | None = None,
     template: Atoms | None = None,
     prior: prior_mod.TemplatePrior | Sequence[prior_mod.TemplatePrior] | None = None,
+    known_formulas: Collection[str] | None = None,
 ) -> Stem2CifResult:
     """Reconstruct a periodic 2D layer from one atomic-resolution micrograph.
 
@@ -271,6 +272,10 @@ def reconstruct(
         template-free one and ``result.prior["reason"]`` says why. Several retrieved
         templates, nearest first: the one that fits and whose column contrasts follow
         the image best (:func:`reconstruction.stem2cif.prior.choose_prior`).
+    known_formulas : collection of str, optional
+        Stoichiometries (reduced formulas) the template-free element assignment prefers:
+        those of the template library in use for these elements. Default: every monolayer
+        of the data set (:func:`reconstruction.stem2cif.elements.known_formulas`).
 
     Returns
     -------
@@ -312,7 +317,7 @@ def reconstruct(
     )
     measured = measure.Measured(basis, uv, intensity, average, residual)
     context = (filtered, origin, px, config, response, symbols, mode)
-    fit, measured, assignment = _contents(priors, measured, context, warnings)
+    fit, measured, assignment = _contents(priors, measured, context, warnings, known_formulas)
     basis, uv, intensity, average, residual = measured
     columns, column_site = measure.lattice_columns(filtered, basis, uv, origin, px, config)
     raw = motif_mod.site_values(average, uv)
@@ -384,7 +389,7 @@ def _measure_with_blur(filtered, origin, px, config, clock, prior, warnings, sym
     return blur, response, found
 
 
-def _contents(priors, measured, context, warnings):
+def _contents(priors, measured, context, warnings, known_formulas=None):
     """The template's sites and elements if one fits, else the assignment from contrast:
     (the template's fit or None, what was measured, site assignment or None)."""
     _, _, _, config, response, symbols, mode = context
@@ -394,7 +399,7 @@ def _contents(priors, measured, context, warnings):
         if outcome.fit.accepted:
             return outcome.fit, outcome.measured, None
     try:
-        assignment = _assign(measured.intensity, symbols, mode, config, response)
+        assignment = _assign(measured.intensity, symbols, mode, config, response, known_formulas)
     except ElementsInconsistent:
         # The template-free reading failed; a template refused for its descriptor distance
         # alone is tried at any distance, as without a lattice: the fit decides.
@@ -413,10 +418,13 @@ def _contents(priors, measured, context, warnings):
     return outcome.fit, measured, assignment
 
 
-def _assign(intensity, symbols, mode, config, response) -> elements_mod.SiteAssignment:
+def _assign(
+    intensity, symbols, mode, config, response, known_formulas=None
+) -> elements_mod.SiteAssignment:
     assignment = elements_mod.assign_elements(
-        intensity, symbols, mode=mode, response={e: r.peak for e, r in response.items()}
-    )
+        intensity, symbols, mode=mode, response={e: r.peak for e, r in response.items()},
+        known=known_formulas,
+    )  # fmt: skip
     misfit = math.sqrt(assignment.chi2 / len(intensity)) * 0.12
     if misfit > config.max_contrast_misfit:
         raise ElementsInconsistent(

@@ -174,7 +174,9 @@ class RulesPolicy(PlannedPolicy):
         """The structure just made passes the quality numbers: its check, the share of
         spots its lattice explains, and a stoichiometry the library knows for these
         elements (the quality gate's composition check: a denoised HAADF image read as
-        Hg4Ge2O stopped the search before the template fallback found Hg2GeO4)."""
+        Hg4Ge2O stopped the search before the template fallback found Hg2GeO4); a
+        stoichiometry nothing known contradicts is good enough to stop at (the gate still
+        sends one no known monolayer confirms to review)."""
         from reconstruction.agent.gate import check_composition
 
         explained = step.result.get("fraction_explained", 1.0)
@@ -182,7 +184,7 @@ class RulesPolicy(PlannedPolicy):
             score is not None
             and score >= self.config.min_score
             and explained >= self.config.min_fraction_explained
-            and check_composition(run.state).ok
+            and check_composition(run.state, require_known=False).ok
         )
 
     def _failed(self, progress: _Progress) -> str:

@@ -6,7 +6,9 @@ image (both handednesses are tried: a mirrored image is the layer seen from the 
 side); the offset is the peak of the cross-correlation. Both images go through the same
 column-scale band-pass (the one STEM2CIF uses), so background and noise above the
 column scale do not count. The score is the normalised cross-correlation (1: identical up
-to contrast scale); the residual map is input minus simulation, both standardised.
+to contrast scale); the residual map is input minus simulation, both standardised. Beside
+it, the score of the image's own periodic part (:func:`periodic_ceiling`): a noisy image
+of the right structure cannot score above it.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class CheckTool(Tool):
             )
         )
         score = float(np.mean(sim * target))
+        ceiling = periodic_ceiling(target, basis)
         residual = (target - sim) * inside
         artifacts = _write(state, residual, sim)
         result = {
@@ -100,10 +103,13 @@ class CheckTool(Tool):
             "source": cand.source,
             # Largest stretch [fraction] undone to put the image on the structure's cell.
             "scan_strain": 0.0 if stretch is None else round(_strain(stretch), 4),
+            # What any structure on this lattice could reach: the image's periodic part.
+            "periodic_ceiling": round(ceiling, 4),
         }
         state.check = dict(result)
         summary = (
-            f"simulated vs input: score {score:.3f} (normalised cross-correlation), "
+            f"simulated vs input: score {score:.3f} (normalised cross-correlation; the "
+            f"image's periodic part reaches {ceiling:.3f}), "
             f"rotation {best.rotation_deg:.1f}°" + (", mirrored" if best.mirrored else "")
         )
         return ToolOutput(summary, result, artifacts)
@@ -170,6 +176,32 @@ def undistort(image: np.ndarray, stretch: np.ndarray) -> tuple[np.ndarray, np.nd
         np.ones_like(image), matrix, offset=offset, order=0, mode="constant", cval=0.0
     )
     return out, inside > 0.5
+
+
+def periodic_ceiling(target: np.ndarray, basis_px: np.ndarray, radius_px: float = 2.0) -> float:
+    """The highest normalised cross-correlation any structure on this lattice can reach
+    with ``target`` (standardised): that of its periodic part, the Fourier components
+    within ``radius_px`` (Fourier pixels) of the lattice's reciprocal points. Noise and
+    what does not repeat (defects, drift, contamination) lower it: a low-dose image of the
+    right structure scores little more than its ceiling, and a structure is judged by its
+    share of it (``score / ceiling``), not by a raw score the dose decides.
+
+    ``basis_px``: lattice vectors as columns, (x, y) [px].
+    """
+    spectrum = np.abs(np.fft.fft2(target - target.mean())) ** 2
+    total = float(spectrum.sum())
+    if total <= 0:
+        return 0.0
+    rows, cols = target.shape
+    fy, fx = np.meshgrid(np.fft.fftfreq(rows), np.fft.fftfreq(cols), indexing="ij")
+    k = np.stack([fx.ravel(), fy.ravel()])  # (2, N) [cycles / px]
+    basis = np.asarray(basis_px, float)
+    reciprocal = np.linalg.inv(basis).T  # columns g_a, g_b: a . g_a = 1
+    nearest = reciprocal @ np.round(basis.T @ k)
+    off = np.linalg.norm((k - nearest) * np.array([[cols], [rows]], float), axis=0)
+    near = (off < radius_px).reshape(rows, cols)
+    near[0, 0] = False  # the mean
+    return float(np.sqrt(spectrum[near].sum() / total))
 
 
 def _image_basis(state: AgentState, cand) -> np.ndarray:

@@ -141,6 +141,10 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
             extra["prior"] = candidate_priors(state.matches, **state.prior_limits)
         if args["heights_cif"]:
             extra["template"] = _heights(args["heights_cif"])
+    from reconstruction.agent.gate import known_stoichiometries
+
+    # The element assignment prefers the stoichiometries of the library this run uses.
+    extra["known_formulas"] = known_stoichiometries(state)
     result = reconstruct(
         state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
         mode=state.mode, config=config, **extra,
@@ -178,6 +182,10 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
         "prior": getattr(result, "prior", None),
         "source": "image",
         "settings": options,
+        # What the element assignment preferred (None: the data set's stoichiometries).
+        "known_stoichiometries": None
+        if extra["known_formulas"] is None
+        else sorted(extra["known_formulas"]),
     }
     summary = report.summary(result)
     if template is not None:

@@ -71,3 +71,29 @@ def test_it_refuses_without_a_structure_or_a_lattice(tmp_path):
     state.with_candidate(_candidate("c2dm-MoS2-H"))
     with pytest.raises(ToolError, match="no lattice"):
         default_tools()["check"].run(state, {})
+
+
+def test_the_right_structure_reaches_the_images_periodic_ceiling(tmp_path):
+    """A dose-limited image cannot be matched beyond its periodic part: the right structure
+    scores about its ceiling whatever the dose, and the ceiling falls with the dose."""
+    ceilings = {}
+    for dose in (3e4, 5e3):
+        state = _state(simulated("c2dm-MoS2-T", dose=dose).image, tmp_path)
+        state.with_candidate(_candidate("c2dm-MoS2-T"))
+        right = _check(state).result
+        ceilings[dose] = right["periodic_ceiling"]
+        assert 0.9 * right["periodic_ceiling"] < right["score"] <= 1.05 * right["periodic_ceiling"]
+    assert ceilings[5e3] < ceilings[3e4] - 0.1
+
+
+def test_the_periodic_ceiling_is_the_share_of_the_lattice_in_the_image():
+    from reconstruction.agent.tools.check import periodic_ceiling
+
+    y, x = np.mgrid[0:128, 0:128].astype(float)
+    basis = np.array([[8.0, 0.0], [0.0, 8.0]])  # a square lattice of 8 px, columns a, b
+    lattice = np.cos(2 * np.pi * x / 8) + np.cos(2 * np.pi * y / 8)
+    assert periodic_ceiling(lattice, basis) == pytest.approx(1.0, abs=1e-6)
+    noise = np.random.default_rng(0).normal(0.0, lattice.std(), lattice.shape)
+    # Equal powers of lattice and white noise: the lattice part correlates at sqrt(1/2).
+    assert periodic_ceiling(lattice + noise, basis) == pytest.approx(np.sqrt(0.5), abs=0.03)
+    assert periodic_ceiling(noise, basis) < 0.25  # the few per cent of Fourier space it keeps

@@ -150,3 +150,27 @@ def test_the_review_round_trips_through_result_json():
     )  # fmt: skip
     back = AgentResult.from_dict(result.as_dict())
     assert back.status == "needs_review" and back.review == result.review
+
+
+def test_a_compound_no_known_monolayer_confirms_needs_review(tmp_path):
+    """A structure nobody has seen (the library holds no Mo-S monolayer here): its
+    stoichiometry is read from contrast alone, so the run says it cannot be confirmed;
+    the structure is kept."""
+    from reconstruction.data import monolayer
+    from reconstruction.descriptors import ArrayRetriever
+    from templates_lib.builder import describe_template, library_from_records
+
+    other = ArrayRetriever(
+        library_from_records([describe_template(monolayer("c2dm-WSe2-H"), with_png=False)])
+    )
+    result = run_agent(
+        simulated().image, pixel_size_A=PIXEL_SIZE_A, elements="Mo,S", policy=_rules(),
+        retriever=other, artifacts_dir=tmp_path,
+    )  # fmt: skip
+    assert result.status == "needs_review"
+    assert result.formula == "MoS2" and result.cif is not None
+    composition = _checks(result)["composition"]
+    assert not composition["ok"]
+    assert "read from the column contrasts alone" in composition["detail"]
+    assert "no Mo-S monolayer" in composition["detail"]
+    assert all(c["ok"] for name, c in _checks(result).items() if name != "composition")
