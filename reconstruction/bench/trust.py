@@ -41,14 +41,28 @@ def trust(dataset: Path, out: Path) -> dict[str, Any]:
             scored = score_sample(read(folder / "structure.cif"), read(sample.truth))
             right = scored.composition_correct and scored.structure_success
         table[status]["right" if right else "wrong"] += 1
-        failed_checks = [c["name"] for c in result.get("review", []) if not c.get("ok")]
+        failed = [c for c in result.get("review", []) if not c.get("ok")]
+        failed_checks = [c["name"] for c in failed]
         rows.append(
             {
                 "sample": sample.sample_id, "tier": sample.tier, "status": status,
                 "right": right, "formula": result.get("formula"), "failed_checks": failed_checks,
+                "why": [c["detail"] for c in failed],
+                "share_of_ceiling": _share_of_ceiling(result),
             }
         )  # fmt: skip
     return {"dataset": str(dataset), "results": str(out), "table": table, "rows": rows}
+
+
+def _share_of_ceiling(result: dict[str, Any]) -> float | None:
+    """The gate's forward-model score over the periodic ceiling its check measured (how
+    much of what the image allows the structure explains); None without both."""
+    score = next(
+        (c.get("value") for c in result.get("review", []) if c["name"] == "forward_model"), None
+    )
+    checks = [s["result"] for s in result.get("steps", []) if s["tool"] == "check" and s["ok"]]
+    ceiling = checks[-1].get("periodic_ceiling") if checks else None
+    return round(score / ceiling, 3) if score and ceiling else None
 
 
 def markdown(report: dict[str, Any], label: str) -> list[str]:

@@ -144,10 +144,10 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
     from reconstruction.agent.gate import known_stoichiometries
 
     # The element assignment prefers the stoichiometries of the library this run uses.
-    extra["known_formulas"] = known_stoichiometries(state)
+    known = known_stoichiometries(state)
     result = reconstruct(
         state.image, pixel_size_A=state.pixel_size_A, elements=state.elements,
-        mode=state.mode, config=config, **extra,
+        mode=state.mode, config=config, known_formulas=known, **extra,
     )  # fmt: skip
     used = (result.prior or {}).get("id")
     if used is not None and (match is None or used != match.id):
@@ -183,9 +183,7 @@ def _reconstruct(state: AgentState, args: dict[str, Any], match) -> ToolOutput:
         "source": "image",
         "settings": options,
         # What the element assignment preferred (None: the data set's stoichiometries).
-        "known_stoichiometries": None
-        if extra["known_formulas"] is None
-        else sorted(extra["known_formulas"]),
+        "known_stoichiometries": None if known is None else sorted(known),
     }
     summary = report.summary(result)
     if template is not None:
